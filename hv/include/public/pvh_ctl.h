@@ -1,0 +1,127 @@
+/*
+ * pvh_ctl.h: the dom0 control protocol between the toolstack and pvhv.
+ *
+ * pvhv listens on the Unix socket <rundir>/pvhv.sock (SOCK_SEQPACKET, mode
+ * 0600). Only root may connect: pvhv checks SO_PEERCRED on every
+ * connection and closes it otherwise. A connection acts as domain 0.
+ *
+ * Each request is one message: struct pvh_ctl_req followed by a body of
+ * req.len bytes whose layout depends on req.type. PVH_CTL_CREATE carries
+ * the kernel image as an open file descriptor (SCM_RIGHTS), so the
+ * toolstack resolves and opens the path and pvhv never reopens it (it keeps
+ * the descriptor to rebuild the domain on reboot).
+ *
+ * Each reply is one message: struct pvh_ctl_rsp followed by rsp.len bytes.
+ * status is 0 or a negative errno; on error the body is a NUL-terminated
+ * sentence for the user that names what failed and why.
+ *
+ * A domain selector (struct pvh_ctl_dom) is a name or a decimal domid.
+ * Strings in these structs are NUL-terminated within their arrays; pvhv
+ * rejects any that are not.
+ */
+#ifndef PVH_CTL_H
+#define PVH_CTL_H
+
+#include <stdint.h>
+
+#define PVH_CTL_MAGIC		0x4c544356u	/* "VCTL" */
+#define PVH_CTL_SOCKET		"pvhv.sock"
+#define PVH_CTL_MSG_MAX		(256 * 1024)
+
+#define PVH_NAME_MAX		64	/* with the NUL */
+#define PVH_CMDLINE_MAX		1024	/* MAX_GUEST_CMDLINE, with the NUL */
+#define PVH_REASON_MAX		128
+
+enum pvh_ctl_type {
+	PVH_CTL_HOST_INFO = 1,	/* -> struct pvh_ctl_host */
+	PVH_CTL_CREATE,		/* struct pvh_ctl_create + fd -> struct pvh_ctl_created */
+	PVH_CTL_LIST,		/* -> struct pvh_ctl_dominfo[] */
+	PVH_CTL_DOMINFO,	/* struct pvh_ctl_dom -> struct pvh_ctl_dominfo */
+	PVH_CTL_DESTROY,	/* struct pvh_ctl_dom; idempotent */
+	PVH_CTL_PAUSE,		/* struct pvh_ctl_dom */
+	PVH_CTL_UNPAUSE,	/* struct pvh_ctl_dom */
+	PVH_CTL_TYPE_COUNT
+};
+
+/* What to do when a domain shuts down for a reason (xl.cfg on_*). */
+enum pvh_action {
+	PVH_ACTION_DESTROY = 0,
+	PVH_ACTION_RESTART,
+	PVH_ACTION_PRESERVE,
+	PVH_ACTION_COUNT
+};
+
+enum pvh_dom_state {
+	PVH_STATE_RUNNING = 0,
+	PVH_STATE_PAUSED,
+	PVH_STATE_SHUTDOWN,	/* reason: SHUTDOWN_* in pvh_ctl_dominfo.reason */
+	PVH_STATE_CRASHED,	/* cause in pvh_ctl_dominfo.cause */
+	PVH_STATE_DYING,	/* destroyed, waiting for mappings to go */
+	PVH_STATE_COUNT
+};
+
+struct pvh_ctl_req {
+	uint32_t magic;
+	uint32_t type;		/* enum pvh_ctl_type */
+	uint32_t len;		/* body bytes */
+	uint32_t pad;
+};
+
+struct pvh_ctl_rsp {
+	uint32_t magic;
+	uint32_t type;		/* echoes the request */
+	int32_t status;		/* 0 or -errno */
+	uint32_t len;		/* body bytes */
+};
+
+struct pvh_ctl_dom {
+	char dom[PVH_NAME_MAX];	/* name or decimal domid */
+};
+
+struct pvh_ctl_create {
+	char name[PVH_NAME_MAX];
+	uint8_t uuid[16];
+	uint64_t mem_kib;
+	uint32_t vcpus;
+	uint8_t on_poweroff;	/* enum pvh_action */
+	uint8_t on_reboot;
+	uint8_t on_crash;
+	uint8_t start_paused;
+	uint32_t max_evtchn_port;	/* 0: default 1023 */
+	uint32_t max_grant_frames;	/* 0: default 64 */
+	char cmdline[PVH_CMDLINE_MAX];
+};
+
+struct pvh_ctl_created {
+	uint32_t domid;
+	uint32_t pad;
+};
+
+struct pvh_ctl_dominfo {
+	uint32_t domid;
+	uint32_t state;		/* enum pvh_dom_state */
+	int32_t reason;		/* SHUTDOWN_* when state is SHUTDOWN, else -1 */
+	uint32_t vcpus;
+	char name[PVH_NAME_MAX];
+	uint8_t uuid[16];
+	uint64_t mem_kib;	/* current reservation */
+	uint64_t max_mem_kib;
+	uint64_t cpu_ns;	/* guest CPU time */
+	uint64_t start_unix_ns;	/* when it was (re)built, CLOCK_REALTIME */
+	uint64_t uptime_ns;
+	uint32_t restarts;	/* on_reboot/on_crash restarts so far */
+	int32_t pid;		/* runner process, 0 when none */
+	char cause[PVH_REASON_MAX];	/* why it crashed, for people */
+};
+
+struct pvh_ctl_host {
+	char version[32];
+	uint64_t budget_kib;	/* host memory budget for domains */
+	uint64_t used_kib;
+	uint32_t domains;
+	uint32_t pad;
+	uint64_t uptime_ns;
+	uint64_t tsc_khz;
+};
+
+#endif /* PVH_CTL_H */
