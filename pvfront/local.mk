@@ -1,0 +1,61 @@
+# pvfront: the pvos guest kernel. It runs as the only code of a sandboxed
+# domain process, so it is built freestanding with its own flags: none of
+# the host's (sanitizers, PIE, stack protector) may leak in, since they
+# would need a libc and system calls the sandbox forbids.
+pvoskerneldir = $(pkglibdir)/kernel
+pvoskernel_PROGRAMS = pvfront/pvos
+
+pvfront_pvos_SOURCES = \
+	pvfront/arch/x86_64/start.S \
+	pvfront/arch/x86_64/elfnote.c \
+	pvfront/arch/x86_64/hypercall.c \
+	pvfront/kernel/main.c \
+	pvfront/kernel/console.c \
+	pvfront/kernel/printf.c \
+	pvfront/kernel/string.c \
+	pvfront/kernel/cmdline.c \
+	pvfront/kernel/time.c \
+	pvfront/kernel/events.c \
+	pvfront/kernel/mm.c \
+	pvfront/kernel/panic.c \
+	pvfront/kernel/workloads/hello.c \
+	pvfront/kernel/workloads/escape.c \
+	pvfront/kernel/workloads/spin.c \
+	pvfront/kernel/workloads/idle.c \
+	pvfront/kernel/workloads/timer.c \
+	pvfront/kernel/workloads/hcall_bench.c \
+	pvfront/include/pvos/arch.h \
+	pvfront/include/pvos/cmdline.h \
+	pvfront/include/pvos/console.h \
+	pvfront/include/pvos/errno.h \
+	pvfront/include/pvos/events.h \
+	pvfront/include/pvos/hypercall.h \
+	pvfront/include/pvos/kernel.h \
+	pvfront/include/pvos/mm.h \
+	pvfront/include/pvos/printf.h \
+	pvfront/include/pvos/string.h \
+	pvfront/include/pvos/time.h \
+	pvfront/include/pvos/xen.h
+
+# Per-target flags replace AM_CPPFLAGS/AM_CFLAGS/AM_LDFLAGS, which carry
+# host-only settings (_GNU_SOURCE, config.h, sanitizers).
+#  -ffreestanding: no hosted libc assumptions; we supply mem*/str*.
+#  -fno-pic -fno-pie -mcmodel=small: linked at a fixed address below 2 GiB.
+#  -mno-red-zone: harmless for a user-mode process, and keeps the code
+#   valid if it ever runs where something can interrupt the stack.
+#  -mgeneral-regs-only: no SSE state, so no float/vector code sneaks in.
+#  -fno-asynchronous-unwind-tables: no .eh_frame to load.
+pvfront_pvos_CPPFLAGS = -D__XEN_TOOLS__ \
+	-I$(top_srcdir)/hv/include -I$(top_srcdir)/pvfront/include
+pvfront_pvos_CFLAGS = -std=gnu11 $(SV_WARN_CFLAGS) -ffreestanding \
+	-fno-stack-protector -fno-pic -fno-pie -mcmodel=small -mno-red-zone \
+	-fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
+	-mgeneral-regs-only
+pvfront_pvos_CCASFLAGS = -fno-pic -fno-pie
+pvfront_pvos_LDFLAGS = -nostdlib -static -no-pie \
+	-Wl,-T,$(top_srcdir)/pvfront/pvos.ld -Wl,--build-id=none \
+	-Wl,-z,noexecstack -Wl,-z,norelro
+pvfront_pvos_LDADD = -lgcc
+EXTRA_pvfront_pvos_DEPENDENCIES = $(top_srcdir)/pvfront/pvos.ld
+
+EXTRA_DIST += pvfront/pvos.ld pvfront/README.md

@@ -1,0 +1,19 @@
+/*
+ * pvos/errno.h: the error numbers pvos uses. pvh_trap.h: hypercalls return
+ * negative Linux errno values, which equal Xen's for these codes.
+ */
+#ifndef PVOS_ERRNO_H
+#define PVOS_ERRNO_H
+
+#define EPERM		1
+#define ENOENT		2
+#define EINTR		4
+#define EIO		5
+#define EAGAIN		11
+#define ENOMEM		12
+#define EFAULT		14
+#define EBUSY		16
+#define EINVAL		22
+#define ENOSYS		38
+
+#endif /* PVOS_ERRNO_H */

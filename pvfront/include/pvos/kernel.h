@@ -1,0 +1,40 @@
+/*
+ * pvos/kernel.h: kernel-wide definitions: boot information, shutdown and
+ * panic, and the workload table.
+ */
+#ifndef PVOS_KERNEL_H
+#define PVOS_KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <pvos/xen.h>
+
+#define PVOS_VERSION	"0.1"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* A private copy of start_info, taken at boot. */
+extern start_info_t pvos_start_info;
+
+/* SCHEDOP_shutdown with reason (SHUTDOWN_*); never returns. */
+__attribute__((noreturn)) void kernel_shutdown(unsigned int reason);
+
+/* Print "pvos: panic: ..." and crash the domain (SHUTDOWN_crash). */
+__attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
+
+/* A workload: what the kernel runs after boot, chosen by init=. */
+struct workload {
+	const char *name;
+	__attribute__((noreturn)) void (*run)(void);
+};
+
+__attribute__((noreturn)) void workload_hello(void);
+__attribute__((noreturn)) void workload_escape(void);
+__attribute__((noreturn)) void workload_spin(void);
+__attribute__((noreturn)) void workload_idle(void);
+__attribute__((noreturn)) void workload_timer(void);
+__attribute__((noreturn)) void workload_hcall_bench(void);
+
+#endif /* PVOS_KERNEL_H */

@@ -1,0 +1,92 @@
+/*
+ * escape.c: init=escape escape=open|socket|ptrace|execve|mmap.
+ *
+ * The guest tries one host system call the sandbox must forbid. The
+ * expected outcome is that the host kills the domain at the call, and pvhv
+ * reports it crashed naming the call. If the call returns instead, the
+ * sandbox has failed: say so loudly and crash the domain.
+ */
+#include <stddef.h>
+
+#include <pvos/arch.h>
+#include <pvos/cmdline.h>
+#include <pvos/console.h>
+#include <pvos/kernel.h>
+#include <pvos/string.h>
+#include <pvos/xen.h>
+
+#define LINUX_O_RDONLY		0
+#define LINUX_AF_INET		2
+#define LINUX_SOCK_STREAM	1
+#define LINUX_PTRACE_TRACEME	0
+#define LINUX_PROT_RW		0x3
+#define LINUX_MAP_PRIVATE_ANON	0x22
+
+struct escape {
+	const char *name;
+	const char *what;	/* the call as a reader would write it */
+	long (*call)(void);
+};
+
+static long escape_open(void)
+{
+	return arch_syscall6(ARCH_SYS_open, (long)"/etc/passwd",
+			     LINUX_O_RDONLY, 0, 0, 0, 0);
+}
+
+static long escape_socket(void)
+{
+	return arch_syscall6(ARCH_SYS_socket, LINUX_AF_INET, LINUX_SOCK_STREAM,
+			     0, 0, 0, 0);
+}
+
+static long escape_ptrace(void)
+{
+	return arch_syscall6(ARCH_SYS_ptrace, LINUX_PTRACE_TRACEME, 0, 0, 0, 0,
+			     0);
+}
+
+static long escape_execve(void)
+{
+	static const char *const argv[] = { "/bin/sh", NULL };
+
+	return arch_syscall6(ARCH_SYS_execve, (long)argv[0], (long)argv, 0, 0,
+			     0, 0);
+}
+
+static long escape_mmap(void)
+{
+	return arch_syscall6(ARCH_SYS_mmap, 0, 4096, LINUX_PROT_RW,
+			     LINUX_MAP_PRIVATE_ANON, -1, 0);
+}
+
+static const struct escape escapes[] = {
+	{ "open", "open(\"/etc/passwd\", O_RDONLY)", escape_open },
+	{ "socket", "socket(AF_INET, SOCK_STREAM, 0)", escape_socket },
+	{ "ptrace", "ptrace(PTRACE_TRACEME)", escape_ptrace },
+	{ "execve", "execve(\"/bin/sh\")", escape_execve },
+	{ "mmap", "mmap(NULL, 4096, PROT_READ|PROT_WRITE, "
+		  "MAP_PRIVATE|MAP_ANONYMOUS)", escape_mmap },
+};
+
+void workload_escape(void)
+{
+	const char *name = cmdline_get("escape", "open");
+	long r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(escapes); i++) {
+		if (strcmp(escapes[i].name, name) != 0)
+			continue;
+		printk("escape: calling %s; the sandbox must kill this domain\n",
+		       escapes[i].what);
+		console_flush();
+		r = escapes[i].call();
+		printk("escape: SANDBOX FAILED: %s returned %ld\n", name, r);
+		kernel_shutdown(SHUTDOWN_crash);
+	}
+	printk("escape: unknown escape=%s; known:", name);
+	for (size_t i = 0; i < ARRAY_SIZE(escapes); i++)
+		printk(" %s", escapes[i].name);
+	printk("\n");
+	kernel_shutdown(SHUTDOWN_crash);
+}
