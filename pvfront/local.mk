@@ -5,6 +5,8 @@
 pvoskerneldir = $(pkglibdir)/kernel
 pvoskernel_PROGRAMS = pvfront/pvos
 
+# The ABI headers are listed too: pvos is built from them, so they must be
+# in the tarball even when nothing else distributes them.
 pvfront_pvos_SOURCES = \
 	pvfront/arch/x86_64/start.S \
 	pvfront/arch/x86_64/elfnote.c \
@@ -35,7 +37,9 @@ pvfront_pvos_SOURCES = \
 	pvfront/include/pvos/printf.h \
 	pvfront/include/pvos/string.h \
 	pvfront/include/pvos/time.h \
-	pvfront/include/pvos/xen.h
+	pvfront/include/pvos/xen.h \
+	hv/include/public/pvh_layout.h \
+	hv/include/public/pvh_trap.h
 
 # Per-target flags replace AM_CPPFLAGS/AM_CFLAGS/AM_LDFLAGS, which carry
 # host-only settings (_GNU_SOURCE, config.h, sanitizers).
