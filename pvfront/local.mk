@@ -11,6 +11,7 @@ pvfront_pvos_SOURCES = \
 	pvfront/arch/x86_64/start.S \
 	pvfront/arch/x86_64/elfnote.c \
 	pvfront/arch/x86_64/hypercall.c \
+	pvfront/arch/x86_64/syscall.c \
 	pvfront/kernel/main.c \
 	pvfront/kernel/console.c \
 	pvfront/kernel/printf.c \
@@ -49,12 +50,14 @@ pvfront_pvos_SOURCES = \
 #   valid if it ever runs where something can interrupt the stack.
 #  -mgeneral-regs-only: no SSE state, so no float/vector code sneaks in.
 #  -fno-asynchronous-unwind-tables: no .eh_frame to load.
+#  -mstack-protector-guard=global: if user CFLAGS (which come after these)
+#   re-enable the stack protector, its canary is a pvos variable, not TLS.
 pvfront_pvos_CPPFLAGS = -D__XEN_TOOLS__ \
 	-I$(top_srcdir)/hv/include -I$(top_srcdir)/pvfront/include
 pvfront_pvos_CFLAGS = -std=gnu11 $(SV_WARN_CFLAGS) -ffreestanding \
 	-fno-stack-protector -fno-pic -fno-pie -mcmodel=small -mno-red-zone \
 	-fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
-	-mgeneral-regs-only
+	-mgeneral-regs-only -mstack-protector-guard=global
 pvfront_pvos_CCASFLAGS = -fno-pic -fno-pie
 pvfront_pvos_LDFLAGS = -nostdlib -static -no-pie \
 	-Wl,-T,$(top_srcdir)/pvfront/pvos.ld -Wl,--build-id=none \

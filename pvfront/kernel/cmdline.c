@@ -105,7 +105,7 @@ int cmdline_get_u64(const char *key, uint64_t def, uint64_t min, uint64_t max,
 		    uint64_t *val_out)
 {
 	const char *s = cmdline_get(key, NULL);
-	uint64_t v;
+	uint64_t v = 0;
 
 	if (!s) {
 		*val_out = def;

@@ -6,6 +6,7 @@
  * instruction, which pvhv reports as a crash.
  */
 #include <stdarg.h>
+#include <stdint.h>
 
 #include <pvos/arch.h>
 #include <pvos/console.h>
@@ -33,4 +34,24 @@ void panic(const char *fmt, ...)
 	va_end(ap);
 	printk("\n");
 	kernel_shutdown(SHUTDOWN_crash);
+}
+
+/* start.S calls this if pvos_main() returns, which it must not. */
+void kernel_entry_returned(void)
+{
+	panic("pvos_main returned");
+}
+
+/*
+ * Stack protector support. pvos is built with -fno-stack-protector, but a
+ * packager's CFLAGS come after ours and may turn it back on; with
+ * -mstack-protector-guard=global (which theirs do not override) the
+ * canary is this variable rather than %fs:0x28, which pvos does not own.
+ */
+uintptr_t __stack_chk_guard = 0x5e1f7a5b0c4d2e91UL;
+
+__attribute__((noreturn)) void __stack_chk_fail(void);
+void __stack_chk_fail(void)
+{
+	panic("stack smashing detected");
 }

@@ -2,7 +2,7 @@
  * hypercall.c: the hypercall transport of pvh_trap.h.
  *
  * A hypercall is one pvh_hcall_req written to PVH_FD_HCALL and one
- * pvh_hcall_rsp read back, with raw `syscall` instructions: pvos has no
+ * pvh_hcall_rsp read back, with raw system calls (syscall.c): pvos has no
  * libc, and the sandbox allows exactly these calls. Blocking waits are a
  * ppoll on PVH_FD_EVENT followed by a read that clears the eventfd.
  */
@@ -27,39 +27,6 @@ struct linux_timespec {
 	int64_t tv_sec;
 	int64_t tv_nsec;
 };
-
-long arch_syscall6(long nr, long a0, long a1, long a2, long a3, long a4,
-		   long a5)
-{
-	register long r10 __asm__("r10") = a3;
-	register long r8 __asm__("r8") = a4;
-	register long r9 __asm__("r9") = a5;
-	long ret;
-
-	/* The kernel clobbers rcx (return rip) and r11 (rflags). */
-	__asm__ __volatile__("syscall"
-			     : "=a"(ret)
-			     : "0"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10),
-			       "r"(r8), "r"(r9)
-			     : "rcx", "r11", "memory");
-	return ret;
-}
-
-void arch_die(void)
-{
-	for (;;)
-		__asm__ __volatile__("ud2");
-}
-
-/* Called by start.S if pvos_main() returns, which it must not. */
-__attribute__((noreturn)) void arch_entry_returned(void);
-void arch_entry_returned(void)
-{
-	struct sched_shutdown shutdown = { .reason = SHUTDOWN_crash };
-
-	HYPERVISOR_sched_op(SCHEDOP_shutdown, virt_to_phys(&shutdown));
-	arch_die();
-}
 
 static long sys_retry(long nr, long a0, long a1, long a2, long a3, long a4)
 {

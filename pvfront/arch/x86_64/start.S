@@ -22,7 +22,7 @@ _start:
 	xorl	%ebp, %ebp		/* ends frame-pointer backtraces */
 	movq	%rbx, %rdi
 	call	pvos_main
-	call	arch_entry_returned
+	call	kernel_entry_returned
 1:	ud2
 	jmp	1b
 	.size	_start, . - _start

@@ -21,6 +21,9 @@ extern start_info_t pvos_start_info;
 /* SCHEDOP_shutdown with reason (SHUTDOWN_*); never returns. */
 __attribute__((noreturn)) void kernel_shutdown(unsigned int reason);
 
+/* Called by start.S if pvos_main() returns; crashes the domain. */
+__attribute__((noreturn)) void kernel_entry_returned(void);
+
 /* Print "pvos: panic: ..." and crash the domain (SHUTDOWN_crash). */
 __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
 
