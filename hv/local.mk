@@ -1,0 +1,22 @@
+# hv/: the hypervisor daemon and the vCPU runner it starts per domain.
+noinst_LIBRARIES += hv/libhv.a
+hv_libhv_a_SOURCES = hv/hv-priv.h hv/runner.h \
+	hv/builder.c hv/gmem.c hv/time.c hv/domain.c hv/spawn.c \
+	hv/hypercall.c hv/ctl.c
+hv_libhv_a_CFLAGS = $(AM_CFLAGS) $(LIBSECCOMP_CFLAGS)
+
+pkglibexec_PROGRAMS += hv/pvhv hv/pvhv-runner
+hv_pvhv_SOURCES = hv/pvhv.c
+hv_pvhv_CFLAGS = $(AM_CFLAGS) $(LIBSECCOMP_CFLAGS)
+hv_pvhv_LDADD = hv/libhv.a common/libsv.a $(LIBSECCOMP_LIBS)
+
+# The runner is the sandbox boundary and the guest's own process: keep it
+# small and free of sanitizer runtimes, which would make system calls
+# the seccomp filter forbids and map memory where guests live.
+hv_pvhv_runner_SOURCES = hv/runner.c
+hv_pvhv_runner_CFLAGS = -std=gnu11 $(SV_WARN_CFLAGS) $(LIBSECCOMP_CFLAGS)
+hv_pvhv_runner_LDFLAGS =
+hv_pvhv_runner_LDADD = $(LIBSECCOMP_LIBS)
+
+EXTRA_DIST += hv/README.md hv/include/public/pvh_layout.h \
+	hv/include/public/pvh_trap.h hv/include/public/pvh_ctl.h

@@ -18,9 +18,9 @@
  * copy, acts, then copies results back. Errors are negative Linux errno
  * values, which for every code Xen uses in these calls equal Xen's.
  *
- * A request whose magic or size is wrong is answered with -EINVAL; a guest
- * that writes anything else on the socket (wrong size, ancillary data) is
- * crashed. There is exactly one request in flight per vCPU.
+ * A message of the wrong size or with the wrong magic crashes the domain;
+ * an unknown hypercall or sub-op returns -ENOSYS. There is exactly one
+ * request in flight per vCPU.
  *
  * Events and blocking. Every domain has an eventfd at PVH_FD_EVENT that
  * becomes readable when an event may be pending for it (pvhv or a dom0

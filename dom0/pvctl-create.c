@@ -1,0 +1,216 @@
+/*
+ * pvctl-create.c: `pvctl create`, `create --dry-run` and `validate`.
+ *
+ * All three run prepare(): load and validate the domain XML (domcfg.c),
+ * resolve the kernel, check everything pvctl can check before pvhv sees
+ * the request. validate stops there; --dry-run also asks pvhv whether the
+ * memory fits; create sends the request with the kernel's descriptor.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "domcfg.h"
+#include "pvctl.h"
+#include "sv.h"
+
+struct prepared {
+	struct domcfg cfg;
+	struct pvh_ctl_create req;
+	char kernel[PATH_MAX];
+};
+
+static int resolve_kernel(struct prepared *p)
+{
+	const struct domcfg *cfg = &p->cfg;
+
+	if (access(cfg->kernel, R_OK) == 0) {
+		sv_strlcpy(p->kernel, cfg->kernel, sizeof(p->kernel));
+		return 0;
+	}
+	if (!strchr(cfg->kernel_arg, '/') &&
+	    pvctl_find_kernel(cfg->kernel_arg, p->kernel, sizeof(p->kernel)) == 0)
+		return 0;
+	if (strchr(cfg->kernel_arg, '/'))
+		pvctl_err("%s: <kernel>: cannot read %s: %s", cfg->path, cfg->kernel, strerror(errno));
+	else
+		pvctl_err("%s: <kernel>: no kernel '%s' next to the file (%s) or among the installed kernels (%s)",
+			  cfg->path, cfg->kernel_arg, cfg->kernel, p->kernel);
+	return -ENOENT;
+}
+
+static int check_devices(const struct domcfg *cfg)
+{
+	if (cfg->ndisks) {
+		pvctl_err("%s:%d: <disk> %s: disks are not supported by this version yet; remove the <disk> element",
+			  cfg->path, cfg->disks[0].line, cfg->disks[0].target);
+		return -ENOTSUP;
+	}
+	if (cfg->nnics) {
+		pvctl_err("%s:%d: <interface>: network interfaces are not supported by this version yet; remove the <interface> element",
+			  cfg->path, cfg->nics[0].line);
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+static int fill_request(struct prepared *p, bool paused)
+{
+	const struct domcfg *cfg = &p->cfg;
+	struct pvh_ctl_create *r = &p->req;
+
+	memset(r, 0, sizeof(*r));
+	if (sv_strlcpy(r->name, cfg->name, sizeof(r->name)) >= sizeof(r->name) ||
+	    sv_strlcpy(r->cmdline, cfg->cmdline, sizeof(r->cmdline)) >= sizeof(r->cmdline)) {
+		pvctl_err("%s: <name> or <cmdline> is too long (%d and %d bytes at most)", cfg->path,
+			  PVH_NAME_MAX - 1, PVH_CMDLINE_MAX - 1);
+		return -EINVAL;
+	}
+	memcpy(r->uuid, cfg->uuid, 16);
+	r->mem_kib = (cfg->mem_kib + 3) & ~3ull;	/* whole pages */
+	r->vcpus = cfg->vcpus;
+	r->on_poweroff = (uint8_t)cfg->on_poweroff;
+	r->on_reboot = (uint8_t)cfg->on_reboot;
+	r->on_crash = (uint8_t)cfg->on_crash;
+	r->start_paused = paused;
+	return 0;
+}
+
+static int prepare(const char *file, bool paused, struct prepared *p)
+{
+	char schema[PATH_MAX], *err = NULL;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	if (pvctl_find_schema(schema, sizeof(schema)) < 0) {
+		pvctl_err("cannot find the domain XML schema (looked for %s); reinstall Splitvisor", schema);
+		return -ENOENT;
+	}
+	rc = domcfg_load(file, schema, &p->cfg, &err);
+	if (rc < 0) {
+		fprintf(stderr, "%s\n", err ? err : strerror(-rc));
+		free(err);
+		return rc;
+	}
+	rc = resolve_kernel(p);
+	if (rc == 0)
+		rc = check_devices(&p->cfg);
+	if (rc == 0)
+		rc = fill_request(p, paused);
+	return rc;
+}
+
+static void describe(const struct prepared *p)
+{
+	char mem[32], uuid[37];
+
+	pvctl_uuid_str(p->cfg.uuid, uuid);
+	printf("  name     %s\n  uuid     %s%s\n  memory   %s\n  vcpus    %u\n  kernel   %s\n  cmdline  %s\n",
+	       p->cfg.name, uuid, p->cfg.uuid_generated ? " (generated)" : "",
+	       sv_fmt_kib(p->req.mem_kib, mem, sizeof(mem)), p->cfg.vcpus, p->kernel,
+	       p->cfg.cmdline);
+	printf("  actions  on_poweroff=%s on_reboot=%s on_crash=%s\n",
+	       domcfg_action_name(p->cfg.on_poweroff), domcfg_action_name(p->cfg.on_reboot),
+	       domcfg_action_name(p->cfg.on_crash));
+}
+
+int pvctl_cmd_validate(int argc, char **argv)
+{
+	struct prepared p;
+	int rc;
+
+	if (pvctl_wants_help(argc, argv, "validate"))
+		return 0;
+	if (argc != 2)
+		return pvctl_usage("validate");
+	rc = prepare(argv[1], false, &p);
+	if (rc == 0) {
+		printf("%s: valid\n", argv[1]);
+		describe(&p);
+	}
+	domcfg_free(&p.cfg);
+	return rc < 0 ? 1 : 0;
+}
+
+static int dry_run(const struct prepared *p, const char *file)
+{
+	struct pvh_ctl_host h;
+	char err[600] = "", need[32], freeb[32];
+	size_t len = 0;
+
+	printf("%s: valid; would create:\n", file);
+	describe(p);
+	if (pvctl_call_quiet(PVH_CTL_HOST_INFO, NULL, 0, -1, &h, sizeof(h), &len, err, sizeof(err)) < 0) {
+		printf("(pvhv is not running, so the memory budget was not checked)\n");
+		return 0;
+	}
+	if (h.used_kib > h.budget_kib || p->req.mem_kib > h.budget_kib - h.used_kib) {
+		pvctl_err("not enough memory: the domain needs %s but only %s of the host budget is free",
+			  sv_fmt_kib(p->req.mem_kib, need, sizeof(need)),
+			  sv_fmt_kib(h.budget_kib > h.used_kib ? h.budget_kib - h.used_kib : 0,
+				     freeb, sizeof(freeb)));
+		return -ENOMEM;
+	}
+	printf("the host has room for it\n");
+	return 0;
+}
+
+static int create(struct prepared *p)
+{
+	struct pvh_ctl_created out;
+	size_t len = 0;
+	int fd, rc;
+
+	fd = open(p->kernel, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		pvctl_err("cannot open the kernel %s: %s", p->kernel, strerror(errno));
+		return -errno;
+	}
+	rc = pvctl_call(PVH_CTL_CREATE, &p->req, sizeof(p->req), fd, &out, sizeof(out), &len);
+	close(fd);
+	if (rc == 0)
+		printf("Domain %u (%s) created%s.\n", out.domid, p->req.name,
+		       p->req.start_paused ? ", paused" : "");
+	return rc;
+}
+
+int pvctl_cmd_create(int argc, char **argv)
+{
+	bool paused = false, dry = false, console = false;
+	const char *file = NULL;
+	struct prepared p;
+	int rc;
+
+	if (pvctl_wants_help(argc, argv, "create"))
+		return 0;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--paused") == 0 || strcmp(argv[i], "-p") == 0)
+			paused = true;
+		else if (strcmp(argv[i], "--dry-run") == 0 || strcmp(argv[i], "-n") == 0)
+			dry = true;
+		else if (strcmp(argv[i], "--console") == 0 || strcmp(argv[i], "-c") == 0)
+			console = true;
+		else if (argv[i][0] != '-' && !file)
+			file = argv[i];
+		else
+			return pvctl_usage("create");
+	}
+	if (!file)
+		return pvctl_usage("create");
+	rc = prepare(file, paused, &p);
+	if (rc == 0)
+		rc = dry ? dry_run(&p, file) : create(&p);
+	if (rc == 0 && console && !dry) {
+		char *args[] = { (char[]){ "console" }, p.req.name, NULL };
+
+		domcfg_free(&p.cfg);
+		return pvctl_cmd_console(2, args);
+	}
+	domcfg_free(&p.cfg);
+	return rc < 0 ? 1 : 0;
+}

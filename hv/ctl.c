@@ -1,0 +1,261 @@
+/*
+ * ctl.c: the dom0 control socket (public/pvh_ctl.h).
+ *
+ * Connections are accepted only from root (SO_PEERCRED). Each message is
+ * one request, answered by one reply. Requests come from trusted dom0
+ * tools, but they are still checked for size and termination before use:
+ * a confused client gets an error, never a crashed hypervisor.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "hv-priv.h"
+
+struct ctl_conn {
+	int fd;
+	struct hv_src src;
+	struct ctl_conn *next;
+};
+
+static struct ctl_conn *conns;
+static char reply_buf[PVH_CTL_MSG_MAX];
+
+static void conn_close(struct ctl_conn *c)
+{
+	struct ctl_conn **pp;
+
+	for (pp = &conns; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	hv_epoll_del(c->fd);
+	close(c->fd);
+	free(c);
+}
+
+static void reply(struct ctl_conn *c, uint32_t type, int status, const void *body, size_t len)
+{
+	struct pvh_ctl_rsp *rsp = (struct pvh_ctl_rsp *)reply_buf;
+
+	if (len > sizeof(reply_buf) - sizeof(*rsp)) {
+		status = -E2BIG;
+		len = 0;
+	}
+	rsp->magic = PVH_CTL_MAGIC;
+	rsp->type = type;
+	rsp->status = status;
+	rsp->len = (uint32_t)len;
+	if (len && body != reply_buf + sizeof(*rsp))
+		memcpy(reply_buf + sizeof(*rsp), body, len);
+	if (sv_send_msg(c->fd, reply_buf, sizeof(*rsp) + len, -1) < 0)
+		sv_debug("control reply failed");
+}
+
+static void reply_err(struct ctl_conn *c, uint32_t type, int status, const char *msg)
+{
+	reply(c, type, status, msg, strlen(msg) + 1);
+}
+
+static struct hv_domain *lookup(struct ctl_conn *c, uint32_t type, const void *body, size_t len)
+{
+	const struct pvh_ctl_dom *sel = body;
+	struct hv_domain *d;
+	char msg[160];
+
+	if (len != sizeof(*sel) || !sv_str_bounded(sel->dom, sizeof(sel->dom))) {
+		reply_err(c, type, -EINVAL, "malformed domain selector");
+		return NULL;
+	}
+	d = hv_domain_find(sel->dom);
+	if (!d) {
+		snprintf(msg, sizeof(msg), "no domain '%s' (pvctl list shows the domains)", sel->dom);
+		reply_err(c, type, -ENOENT, msg);
+	}
+	return d;
+}
+
+static void do_host_info(struct ctl_conn *c, uint32_t type)
+{
+	struct pvh_ctl_host h;
+
+	memset(&h, 0, sizeof(h));
+	sv_strlcpy(h.version, PACKAGE_VERSION, sizeof(h.version));
+	h.budget_kib = hv.budget_kib;
+	h.used_kib = hv.used_kib;
+	h.domains = hv.ndomains;
+	h.uptime_ns = sv_now_ns() - hv.start_mono_ns;
+	h.tsc_khz = hv.tsc_khz;
+	reply(c, type, 0, &h, sizeof(h));
+}
+
+static void do_create(struct ctl_conn *c, uint32_t type, const void *body, size_t len, int *fd)
+{
+	struct pvh_ctl_create req;
+	struct pvh_ctl_created out = { 0 };
+	char err[512] = "";
+	int rc;
+
+	if (len != sizeof(req) || *fd < 0) {
+		reply_err(c, type, -EINVAL, "malformed create request (it needs the kernel's descriptor)");
+		return;
+	}
+	memcpy(&req, body, sizeof(req));
+	rc = hv_domain_create(&req, *fd, &out.domid, err, sizeof(err));
+	if (rc < 0) {
+		reply_err(c, type, rc, err[0] ? err : strerror(-rc));
+		return;
+	}
+	*fd = -1;	/* the domain owns it now */
+	reply(c, type, 0, &out, sizeof(out));
+}
+
+static void do_list(struct ctl_conn *c, uint32_t type)
+{
+	struct pvh_ctl_dominfo *out = (struct pvh_ctl_dominfo *)(reply_buf + sizeof(struct pvh_ctl_rsp));
+	size_t n = 0;
+
+	for (unsigned int i = 0; i < HV_MAX_DOMAINS; i++) {
+		if (hv.domains[i])
+			hv_domain_info(hv.domains[i], &out[n++]);
+	}
+	reply(c, type, 0, out, n * sizeof(*out));
+}
+
+static void do_domain_op(struct ctl_conn *c, uint32_t type, const void *body, size_t len)
+{
+	struct pvh_ctl_dominfo info;
+	struct hv_domain *d = lookup(c, type, body, len);
+	char err[256] = "";
+	int rc = 0;
+
+	if (!d)
+		return;
+	switch (type) {
+	case PVH_CTL_DOMINFO:
+		hv_domain_info(d, &info);
+		reply(c, type, 0, &info, sizeof(info));
+		return;
+	case PVH_CTL_DESTROY: rc = hv_domain_destroy(d); break;
+	case PVH_CTL_PAUSE: rc = hv_domain_pause(d, err, sizeof(err)); break;
+	case PVH_CTL_UNPAUSE: rc = hv_domain_unpause(d, err, sizeof(err)); break;
+	}
+	if (rc < 0)
+		reply_err(c, type, rc, err[0] ? err : strerror(-rc));
+	else
+		reply(c, type, 0, NULL, 0);
+}
+
+static void dispatch(struct ctl_conn *c, const struct pvh_ctl_req *req, const void *body, int *fd)
+{
+	switch (req->type) {
+	case PVH_CTL_HOST_INFO: do_host_info(c, req->type); break;
+	case PVH_CTL_CREATE: do_create(c, req->type, body, req->len, fd); break;
+	case PVH_CTL_LIST: do_list(c, req->type); break;
+	case PVH_CTL_DOMINFO:
+	case PVH_CTL_DESTROY:
+	case PVH_CTL_PAUSE:
+	case PVH_CTL_UNPAUSE:
+		do_domain_op(c, req->type, body, req->len);
+		break;
+	default:
+		reply_err(c, req->type, -ENOSYS, "unknown control request (pvctl and pvhv versions differ?)");
+	}
+}
+
+void hv_ctl_on_readable(void *obj)
+{
+	static uint8_t buf[8192];
+	struct ctl_conn *c = obj;
+	struct pvh_ctl_req req;
+	ssize_t n;
+	int fd = -1;
+
+	n = sv_recv_msg(c->fd, buf, sizeof(buf), &fd);
+	if (n == -EAGAIN)
+		return;
+	if (n <= 0) {
+		conn_close(c);
+		return;
+	}
+	memcpy(&req, buf, n < (ssize_t)sizeof(req) ? (size_t)n : sizeof(req));
+	if ((size_t)n < sizeof(req) || req.magic != PVH_CTL_MAGIC ||
+	    req.len != (size_t)n - sizeof(req)) {
+		sv_warn("dropping a control connection that sent a malformed message");
+		if (fd >= 0)
+			close(fd);
+		conn_close(c);
+		return;
+	}
+	dispatch(c, &req, buf + sizeof(req), &fd);
+	if (fd >= 0)
+		close(fd);
+}
+
+void hv_ctl_on_accept(int lfd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	struct ctl_conn *c;
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (fd < 0)
+		return;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0) {
+		sv_warn("refused a control connection from uid %d: only root may control pvhv",
+			(int)cred.uid);
+		close(fd);
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		return;
+	}
+	c->fd = fd;
+	c->src = (struct hv_src){ HV_SRC_CTL_CONN, c };
+	if (hv_epoll_add(fd, &c->src) < 0) {
+		close(fd);
+		free(c);
+		return;
+	}
+	c->next = conns;
+	conns = c;
+}
+
+void hv_ctl_close_all(void)
+{
+	while (conns)
+		conn_close(conns);
+}
+
+int hv_ctl_listen(const char *rundir)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	mode_t old;
+	int fd, r;
+
+	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", rundir, PVH_CTL_SOCKET) >=
+	    sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(sa.sun_path);
+	old = umask(0077);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0 || listen(fd, 64) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
+}

@@ -1,0 +1,182 @@
+/*
+ * hv-priv.h: pvhv's internal interfaces. Nothing outside hv/ includes it.
+ *
+ * pvhv is one single-threaded daemon with an epoll loop (pvhv.c). It owns
+ * every domain's memory (domain.c), builds domains from ELF kernels
+ * (builder.c), starts and supervises their sandboxed vCPU runners
+ * (spawn.c, runner.c), serves their hypercalls (hypercall.c) and the dom0
+ * control socket (ctl.c).
+ */
+#ifndef HV_PRIV_H
+#define HV_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "public/pvh_ctl.h"
+#include "public/pvh_layout.h"
+#include "sv.h"
+
+#define HV_MAX_DOMAINS		512
+#define HV_DOMID_FIRST		1
+#define HV_DOMID_LAST		0x7fef	/* DOMID_FIRST_RESERVED - 1 */
+#define HV_CONSOLE_LOG_MAX	(1u << 20)	/* then rotate to .log.old */
+#define HV_RESTART_BURST	5	/* restarts within HV_RESTART_WINDOW */
+#define HV_RESTART_WINDOW_NS	(10ull * 1000000000ull)
+
+/* What an epoll event belongs to. */
+enum hv_src_kind {
+	HV_SRC_SIGNAL = 1,
+	HV_SRC_CTL_LISTEN,
+	HV_SRC_CTL_CONN,
+	HV_SRC_DOM_HCALL,
+	HV_SRC_DOM_NOTIFY,
+	HV_SRC_DOM_TIMER,
+	HV_SRC_DOM_EXIT,
+};
+
+struct hv_src {
+	enum hv_src_kind kind;
+	void *obj;
+};
+
+/* The result of building a domain: where the runner starts it. */
+struct hv_boot {
+	uint64_t entry;		/* guest-virtual */
+	uint64_t start_info_va;
+	uint64_t stack_va;
+	uint64_t free_paddr;	/* first byte after the kernel image */
+	uint64_t kernel_end;	/* guest-physical end of the highest segment */
+};
+
+struct hv_build_params {
+	uint64_t nr_pages;
+	const char *cmdline;
+	uint32_t console_evtchn;
+	uint32_t store_evtchn;
+	uint32_t tsc_to_system_mul;
+	int8_t tsc_shift;
+	uint64_t system_time_ns;	/* at tsc_stamp */
+	uint64_t tsc_stamp;
+	uint64_t wallclock_ns;		/* CLOCK_REALTIME at system time 0 */
+};
+
+struct hv_domain {
+	uint32_t domid;
+	char name[PVH_NAME_MAX];
+	uint8_t uuid[16];
+	enum pvh_dom_state state;
+	int reason;			/* SHUTDOWN_* or -1 */
+	char cause[PVH_REASON_MAX];
+	bool shutdown_requested;	/* the guest asked; its exit is expected */
+	bool destroying;
+	bool vcpu_started;		/* "go" sent to the runner */
+	uint32_t vcpus;
+	uint64_t nr_pages;
+	uint64_t max_pages;
+	enum pvh_action on_poweroff, on_reboot, on_crash;
+	char cmdline[PVH_CMDLINE_MAX];
+	uint32_t max_evtchn_port;
+	uint32_t max_grant_frames;
+
+	int kernel_fd;			/* kept to rebuild on restart */
+	int mem_fd;
+	uint8_t *mem;			/* pvhv's mapping of all of it */
+	uint64_t mem_size;
+	struct hv_boot boot;
+
+	pid_t pid;			/* runner, 0 when none */
+	int pidfd;
+	int hcall_fd;
+	int event_fd;
+	int notify_fd;
+	int timer_fd;
+	int console_fd;
+	uint64_t console_bytes;
+
+	uint64_t start_unix_ns;
+	uint64_t start_mono_ns;
+	uint64_t stop_mono_ns;		/* when the runner last stopped, or 0 */
+	uint64_t cpu_ns_prev;		/* CPU time of earlier runners */
+	uint32_t restarts;
+	uint64_t restart_times[HV_RESTART_BURST];
+
+	struct hv_src src_hcall, src_notify, src_timer, src_exit;
+	struct sv_ratelimit log_rl;
+};
+
+/* The daemon's global state. */
+struct hv {
+	const char *rundir;
+	char runner_path[4096];
+	int epfd;
+	uint64_t budget_kib;
+	uint64_t used_kib;
+	uint32_t uid_base;
+	uint32_t next_domid;
+	uint64_t start_mono_ns;
+	uint64_t tsc_khz;
+	uint32_t tsc_to_system_mul;
+	int8_t tsc_shift;
+	bool no_sandbox_ns;		/* for hosts without namespaces */
+	struct hv_domain *domains[HV_MAX_DOMAINS];
+	unsigned int ndomains;
+};
+
+extern struct hv hv;
+
+/* builder.c: ELF loading and start_info/shared_info, over a buffer. */
+int hv_build(uint8_t *mem, uint64_t mem_size, const uint8_t *elf, size_t elf_size,
+	     const struct hv_build_params *p, struct hv_boot *boot_out,
+	     char *err, size_t errlen);
+
+/* gmem.c: bounded access to a domain's memory by guest-physical address. */
+int hv_gmem_read(const struct hv_domain *d, uint64_t paddr, void *dst, size_t len);
+int hv_gmem_write(struct hv_domain *d, uint64_t paddr, const void *src, size_t len);
+
+/* time.c */
+void hv_time_calibrate(void);
+uint64_t hv_rdtsc(void);
+void hv_tsc_scale(uint64_t tsc_hz, uint32_t *mul_out, int8_t *shift_out);
+
+/* domain.c */
+struct hv_domain *hv_domain_find(const char *sel);
+int hv_domain_create(const struct pvh_ctl_create *req, int kernel_fd,
+		     uint32_t *domid_out, char *err, size_t errlen);
+int hv_domain_destroy(struct hv_domain *d);
+int hv_domain_pause(struct hv_domain *d, char *err, size_t errlen);
+int hv_domain_unpause(struct hv_domain *d, char *err, size_t errlen);
+void hv_domain_info(const struct hv_domain *d, struct pvh_ctl_dominfo *out);
+void hv_domain_shutdown(struct hv_domain *d, int reason);
+void hv_domain_crash(struct hv_domain *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void hv_domain_on_exit(struct hv_domain *d);
+void hv_domain_on_notify(struct hv_domain *d);
+void hv_domain_on_timer(struct hv_domain *d);
+void hv_domain_kick(struct hv_domain *d);
+void hv_domain_destroy_all(void);
+const char *hv_state_name(enum pvh_dom_state state);
+int hv_budget_check(uint64_t kib, char *err, size_t errlen);
+
+/* spawn.c: start a runner for a built domain and do the handshake. */
+int hv_spawn_runner(struct hv_domain *d, bool start_paused, char *err, size_t errlen);
+void hv_runner_go(struct hv_domain *d);
+
+/* hypercall.c */
+void hv_hcall_on_readable(struct hv_domain *d);
+int64_t hv_hcall_dispatch(struct hv_domain *d, uint32_t op, const uint64_t arg[5]);
+void hv_console_write(struct hv_domain *d, const char *buf, size_t len);
+
+/* ctl.c */
+int hv_ctl_listen(const char *rundir);
+void hv_ctl_on_accept(int lfd);
+void hv_ctl_on_readable(void *conn);
+void hv_ctl_close_all(void);
+
+/* pvhv.c */
+int hv_epoll_add(int fd, struct hv_src *src);
+void hv_epoll_del(int fd);
+
+#endif /* HV_PRIV_H */

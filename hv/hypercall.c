@@ -1,0 +1,250 @@
+/*
+ * hypercall.c: serving a domain's hypercalls.
+ *
+ * One request arrives as one message on the domain's hypercall socket
+ * (public/pvh_trap.h). It is read into pvhv's memory, checked for size and
+ * magic, and dispatched by Xen's hypercall number through a table. Each
+ * handler copies its argument structs out of guest memory (gmem.c),
+ * validates the copies, acts, and writes results back. A handler that
+ * ends the domain's run (shutdown, crash) returns HCALL_GONE: the domain
+ * may have been freed, so nothing touches it afterwards.
+ *
+ * Console output is appended to <rundir>/console/<name>.log, rotated at
+ * HV_CONSOLE_LOG_MAX so a chatty guest cannot fill the disk.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <xen/xen.h>
+#include <xen/memory.h>
+#include <xen/sched.h>
+#include <xen/vcpu.h>
+#include <xen/version.h>
+
+#include "hv-priv.h"
+#include "public/pvh_trap.h"
+
+#define HCALL_GONE		INT64_MIN
+#define CONSOLE_CHUNK_MAX	(64 * 1024)
+#define XEN_MAJOR		4
+#define XEN_MINOR		17
+
+typedef int64_t (*hcall_fn)(struct hv_domain *d, const uint64_t arg[5]);
+
+static void rotate_console(struct hv_domain *d)
+{
+	char path[4096], old[4200];
+
+	snprintf(path, sizeof(path), "%s/console/%s.log", hv.rundir, d->name);
+	snprintf(old, sizeof(old), "%s.old", path);
+	if (rename(path, old) < 0 || ftruncate(d->console_fd, 0) < 0)
+		return;
+	close(d->console_fd);
+	d->console_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	d->console_bytes = 0;
+}
+
+void hv_console_write(struct hv_domain *d, const char *buf, size_t len)
+{
+	if (d->console_fd < 0)
+		return;
+	if (d->console_bytes + len > HV_CONSOLE_LOG_MAX)
+		rotate_console(d);
+	if (d->console_fd >= 0 && sv_write_all(d->console_fd, buf, len) == 0)
+		d->console_bytes += len;
+}
+
+static int64_t do_console_io(struct hv_domain *d, const uint64_t arg[5])
+{
+	static char buf[CONSOLE_CHUNK_MAX];
+	uint64_t count = arg[1];
+
+	switch (arg[0]) {
+	case CONSOLEIO_write:
+		if (count > CONSOLE_CHUNK_MAX)
+			return -EINVAL;
+		if (hv_gmem_read(d, arg[2], buf, count) < 0)
+			return -EFAULT;
+		hv_console_write(d, buf, count);
+		return 0;
+	case CONSOLEIO_read:
+		return 0;	/* input arrives on the console ring */
+	default:
+		return -ENOSYS;
+	}
+}
+
+static int64_t do_sched_op(struct hv_domain *d, const uint64_t arg[5])
+{
+	struct sched_shutdown sd;
+
+	switch (arg[0]) {
+	case SCHEDOP_yield:
+		return 0;
+	case SCHEDOP_block:
+	case SCHEDOP_poll:
+		/* Served in the guest (pvh_trap.h); as a trap it wakes at once. */
+		return 0;
+	case SCHEDOP_shutdown:
+		if (hv_gmem_read(d, arg[1], &sd, sizeof(sd)) < 0)
+			return -EFAULT;
+		if (sd.reason > SHUTDOWN_MAX)
+			return -EINVAL;
+		hv_domain_shutdown(d, (int)sd.reason);
+		return HCALL_GONE;
+	case SCHEDOP_shutdown_code:
+		return 0;
+	case SCHEDOP_remote_shutdown:
+		return -EPERM;	/* only dom0 may shut others down */
+	default:
+		return -ENOSYS;
+	}
+}
+
+static int64_t copy_version_string(struct hv_domain *d, uint64_t paddr, const char *s, size_t size)
+{
+	char buf[1024];
+
+	memset(buf, 0, size);
+	sv_strlcpy(buf, s, size);
+	return hv_gmem_write(d, paddr, buf, size) < 0 ? -EFAULT : 0;
+}
+
+static int64_t do_xen_version(struct hv_domain *d, const uint64_t arg[5])
+{
+	xen_feature_info_t fi;
+
+	switch (arg[0]) {
+	case XENVER_version:
+		return (XEN_MAJOR << 16) | XEN_MINOR;
+	case XENVER_extraversion:
+		return copy_version_string(d, arg[1], "-splitvisor", sizeof(xen_extraversion_t));
+	case XENVER_capabilities:
+		return copy_version_string(d, arg[1], "xen-3.0-x86_64", sizeof(xen_capabilities_info_t));
+	case XENVER_get_features:
+		if (hv_gmem_read(d, arg[1], &fi, sizeof(fi)) < 0)
+			return -EFAULT;
+		if (fi.submap_idx != 0)
+			fi.submap = 0;
+		else
+			fi.submap = 0;	/* no optional features yet */
+		return hv_gmem_write(d, arg[1], &fi, sizeof(fi)) < 0 ? -EFAULT : 0;
+	case XENVER_pagesize:
+		return PVH_PAGE_SIZE;
+	default:
+		return -ENOSYS;
+	}
+}
+
+static int64_t do_memory_op(struct hv_domain *d, const uint64_t arg[5])
+{
+	domid_t dom;
+
+	switch (arg[0]) {
+	case XENMEM_current_reservation:
+	case XENMEM_maximum_reservation:
+		if (hv_gmem_read(d, arg[1], &dom, sizeof(dom)) < 0)
+			return -EFAULT;
+		if (dom != DOMID_SELF && dom != d->domid)
+			return -EPERM;
+		return (int64_t)(arg[0] == XENMEM_current_reservation ? d->nr_pages : d->max_pages);
+	default:
+		return -ENOSYS;
+	}
+}
+
+static int set_timer(struct hv_domain *d, uint64_t deadline_ns)
+{
+	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+
+	if (deadline_ns) {
+		its.it_value.tv_sec = (time_t)(deadline_ns / 1000000000ull);
+		its.it_value.tv_nsec = (long)(deadline_ns % 1000000000ull);
+		if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
+			its.it_value.tv_nsec = 1;
+	}
+	return timerfd_settime(d->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) < 0 ? -EINVAL : 0;
+}
+
+static int64_t do_set_timer_op(struct hv_domain *d, const uint64_t arg[5])
+{
+	return set_timer(d, arg[0]);
+}
+
+static int64_t do_vcpu_op(struct hv_domain *d, const uint64_t arg[5])
+{
+	struct vcpu_set_singleshot_timer t;
+	struct vcpu_runstate_info rs;
+
+	if (arg[1] >= d->vcpus)
+		return -ENOENT;
+	switch (arg[0]) {
+	case VCPUOP_is_up:
+		return 1;
+	case VCPUOP_set_singleshot_timer:
+		if (hv_gmem_read(d, arg[2], &t, sizeof(t)) < 0)
+			return -EFAULT;
+		if ((t.flags & VCPU_SSHOTTMR_future) && t.timeout_abs_ns < sv_now_ns())
+			return -ETIME;
+		return set_timer(d, t.timeout_abs_ns ? t.timeout_abs_ns : 1);
+	case VCPUOP_stop_singleshot_timer:
+		return set_timer(d, 0);
+	case VCPUOP_get_runstate_info:
+		memset(&rs, 0, sizeof(rs));
+		rs.state = RUNSTATE_running;
+		rs.state_entry_time = sv_now_ns();
+		rs.time[RUNSTATE_running] = d->cpu_ns_prev;
+		return hv_gmem_write(d, arg[2], &rs, sizeof(rs)) < 0 ? -EFAULT : 0;
+	default:
+		return -ENOSYS;
+	}
+}
+
+static const hcall_fn hcall_table[] = {
+	[__HYPERVISOR_console_io] = do_console_io,
+	[__HYPERVISOR_sched_op] = do_sched_op,
+	[__HYPERVISOR_xen_version] = do_xen_version,
+	[__HYPERVISOR_memory_op] = do_memory_op,
+	[__HYPERVISOR_set_timer_op] = do_set_timer_op,
+	[__HYPERVISOR_vcpu_op] = do_vcpu_op,
+};
+
+int64_t hv_hcall_dispatch(struct hv_domain *d, uint32_t op, const uint64_t arg[5])
+{
+	if (op >= SV_ARRAY_SIZE(hcall_table) || !hcall_table[op])
+		return -ENOSYS;
+	return hcall_table[op](d, arg);
+}
+
+void hv_hcall_on_readable(struct hv_domain *d)
+{
+	struct pvh_hcall_req req;
+	struct pvh_hcall_rsp rsp = { .magic = PVH_HCALL_MAGIC };
+	ssize_t n;
+	int64_t ret;
+
+	n = sv_recv_msg(d->hcall_fd, &req, sizeof(req), NULL);
+	if (n == -EAGAIN)
+		return;
+	if (n == 0 || n == -ECONNRESET) {
+		hv_epoll_del(d->hcall_fd);	/* the exit handler reports why */
+		return;
+	}
+	if (n != sizeof(req) || req.magic != PVH_HCALL_MAGIC) {
+		hv_domain_crash(d, "malformed hypercall message (%zd bytes)", n);
+		return;
+	}
+	ret = hv_hcall_dispatch(d, req.op, req.arg);
+	if (ret == HCALL_GONE)
+		return;
+	rsp.op = req.op;
+	rsp.ret = ret;
+	if (sv_send_msg(d->hcall_fd, &rsp, sizeof(rsp), -1) != sizeof(rsp) &&
+	    sv_ratelimit_ok(&d->log_rl, NULL))
+		sv_warn("domain %u: could not answer hypercall %u", d->domid, req.op);
+}

@@ -1,0 +1,12 @@
+/*
+ * runner.h: what pvhv and pvhv-runner agree on beyond public/pvh_trap.h:
+ * where the memory descriptor sits at exec, and the exit status of a
+ * runner whose set-up failed (its message is on pvhv's stderr).
+ */
+#ifndef RUNNER_H
+#define RUNNER_H
+
+#define RUNNER_FD_MEM		5
+#define RUNNER_EXIT_SETUP	71
+
+#endif /* RUNNER_H */

@@ -1,0 +1,194 @@
+/*
+ * spawn.c: starting a domain's vCPU runner and taking its seccomp
+ * listener.
+ *
+ * The child gets exactly the domain's descriptors at the numbers
+ * public/pvh_trap.h and runner.h fix, then execs pvhv-runner, which
+ * confines itself (runner.c). The start-up handshake runs synchronously
+ * here with a deadline, so that `create` can report a sandbox that failed
+ * to come up as its own error and leave nothing behind.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hv-priv.h"
+#include "public/pvh_trap.h"
+#include "runner.h"
+
+#define HANDSHAKE_TIMEOUT_MS	10000
+
+/*
+ * Moves fds to their fixed numbers in the child. Each is first copied
+ * above the target range so that no dup2 clobbers a source.
+ */
+static void child_setup_fds(int hcall, int event, int mem)
+{
+	int devnull = open("/dev/null", O_RDWR);
+
+	hcall = fcntl(hcall, F_DUPFD, 16);
+	event = fcntl(event, F_DUPFD, 16);
+	mem = fcntl(mem, F_DUPFD, 16);
+	if (devnull < 0 || hcall < 0 || event < 0 || mem < 0 ||
+	    dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0)
+		_exit(RUNNER_EXIT_SETUP);
+	if (dup2(hcall, PVH_FD_HCALL) < 0 || dup2(event, PVH_FD_EVENT) < 0 ||
+	    dup2(mem, RUNNER_FD_MEM) < 0)
+		_exit(RUNNER_EXIT_SETUP);
+	if (syscall(SYS_close_range, RUNNER_FD_MEM + 1, ~0U, 0) < 0)
+		_exit(RUNNER_EXIT_SETUP);
+}
+
+static void child_exec(struct hv_domain *d, int hcall, int event)
+{
+	char a_domid[16], a_mem[32], a_entry[32], a_si[32], a_stack[32], a_uid[16],
+	     a_parent[16], a_chroot[4200];
+	uint32_t uid = hv.uid_base + d->domid;
+	char *argv[24];
+	int n = 0;
+
+	snprintf(a_domid, sizeof(a_domid), "%u", d->domid);
+	snprintf(a_mem, sizeof(a_mem), "%" PRIu64, d->mem_size);
+	snprintf(a_entry, sizeof(a_entry), "%#" PRIx64, d->boot.entry);
+	snprintf(a_si, sizeof(a_si), "%#" PRIx64, d->boot.start_info_va);
+	snprintf(a_stack, sizeof(a_stack), "%#" PRIx64, d->boot.stack_va);
+	snprintf(a_uid, sizeof(a_uid), "%u", uid);
+	snprintf(a_parent, sizeof(a_parent), "%d", (int)getppid());
+	snprintf(a_chroot, sizeof(a_chroot), "%s/empty", hv.rundir);
+	child_setup_fds(hcall, event, d->mem_fd);
+	argv[n++] = (char[]){ "pvhv-runner" };
+	argv[n++] = (char[]){ "--domid" }; argv[n++] = a_domid;
+	argv[n++] = (char[]){ "--mem-size" }; argv[n++] = a_mem;
+	argv[n++] = (char[]){ "--entry" }; argv[n++] = a_entry;
+	argv[n++] = (char[]){ "--start-info" }; argv[n++] = a_si;
+	argv[n++] = (char[]){ "--stack" }; argv[n++] = a_stack;
+	argv[n++] = (char[]){ "--uid" }; argv[n++] = a_uid;
+	argv[n++] = (char[]){ "--gid" }; argv[n++] = a_uid;
+	argv[n++] = (char[]){ "--parent" }; argv[n++] = a_parent;
+	argv[n++] = (char[]){ "--chroot" }; argv[n++] = a_chroot;
+	if (hv.no_sandbox_ns)
+		argv[n++] = (char[]){ "--no-namespaces" };
+	argv[n] = NULL;
+	execv(hv.runner_path, argv);
+	fprintf(stderr, "pvhv: exec %s: %s\n", hv.runner_path, strerror(errno));
+	_exit(RUNNER_EXIT_SETUP);
+}
+
+/* Waits for the runner's READY; returns its listener number or -1. */
+static int await_ready(struct hv_domain *d, int *notify_nr_out, char *err, size_t errlen)
+{
+	struct pvh_runner_msg msg;
+	struct pollfd pfd = { .fd = d->hcall_fd, .events = POLLIN };
+	ssize_t n;
+	int r;
+
+	do
+		r = poll(&pfd, 1, HANDSHAKE_TIMEOUT_MS);
+	while (r < 0 && errno == EINTR);
+	if (r == 0) {
+		snprintf(err, errlen, "the domain's sandbox did not come up within %d s",
+			 HANDSHAKE_TIMEOUT_MS / 1000);
+		return -ETIMEDOUT;
+	}
+	n = sv_recv_msg(d->hcall_fd, &msg, sizeof(msg), NULL);
+	if (n != sizeof(msg) || msg.magic != PVH_RUNNER_MAGIC || msg.type != PVH_RUNNER_READY) {
+		snprintf(err, errlen, "the domain's sandbox failed to start (pvhv's log has the runner's message)");
+		return -ECHILD;
+	}
+	*notify_nr_out = msg.notify_fd;
+	return 0;
+}
+
+static int take_listener(struct hv_domain *d, int nr)
+{
+	int fd;
+
+	if (nr < 0) {
+		sv_warn("domain %u: the kernel offers no seccomp listener; forbidden system calls will kill the domain without naming the call",
+			d->domid);
+		return 0;
+	}
+	fd = (int)syscall(SYS_pidfd_getfd, d->pidfd, nr, 0);
+	if (fd < 0)
+		return -errno;
+	d->notify_fd = fd;
+	d->src_notify = (struct hv_src){ HV_SRC_DOM_NOTIFY, d };
+	return hv_epoll_add(fd, &d->src_notify);
+}
+
+void hv_runner_go(struct hv_domain *d)
+{
+	struct pvh_runner_msg msg = { .magic = PVH_RUNNER_MAGIC, .type = PVH_RUNNER_GO };
+
+	if (sv_send_msg(d->hcall_fd, &msg, sizeof(msg), -1) != sizeof(msg))
+		sv_warn("domain %u: could not start its vCPU", d->domid);
+}
+
+static int fork_runner(struct hv_domain *d, int child_hcall, char *err, size_t errlen)
+{
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		return -errno;
+	}
+	if (pid == 0)
+		child_exec(d, child_hcall, d->event_fd);
+	d->pid = pid;
+	d->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (d->pidfd < 0) {
+		snprintf(err, errlen, "pidfd_open: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int hv_spawn_runner(struct hv_domain *d, bool start_paused, char *err, size_t errlen)
+{
+	int sv[2], notify_nr = -1, rc;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		snprintf(err, errlen, "socketpair: %s", strerror(errno));
+		return -errno;
+	}
+	d->hcall_fd = sv[0];
+	rc = fork_runner(d, sv[1], err, errlen);
+	close(sv[1]);
+	if (rc < 0)
+		return rc;
+	rc = await_ready(d, &notify_nr, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = take_listener(d, notify_nr);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot take the sandbox's seccomp listener: %s", strerror(-rc));
+		return rc;
+	}
+	d->src_hcall = (struct hv_src){ HV_SRC_DOM_HCALL, d };
+	d->src_exit = (struct hv_src){ HV_SRC_DOM_EXIT, d };
+	rc = hv_epoll_add(d->hcall_fd, &d->src_hcall);
+	if (rc == 0)
+		rc = hv_epoll_add(d->pidfd, &d->src_exit);
+	if (rc < 0) {
+		snprintf(err, errlen, "epoll: %s", strerror(-rc));
+		return rc;
+	}
+	d->start_unix_ns = sv_realtime_ns();
+	d->start_mono_ns = sv_now_ns();
+	d->stop_mono_ns = 0;
+	if (start_paused)
+		d->state = PVH_STATE_PAUSED;	/* "go" waits for unpause */
+	else {
+		d->vcpu_started = true;
+		hv_runner_go(d);
+	}
+	return 0;
+}
