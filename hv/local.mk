@@ -20,3 +20,13 @@ hv_pvhv_runner_LDADD = $(LIBSECCOMP_LIBS)
 
 EXTRA_DIST += hv/README.md hv/include/public/pvh_layout.h \
 	hv/include/public/pvh_trap.h hv/include/public/pvh_ctl.h
+
+# Unit tests: the builder and hypercall handlers run in user space as-is.
+check_PROGRAMS += tests/unit/test-hv-builder tests/unit/test-hv-hypercall
+TESTS += tests/unit/test-hv-builder tests/unit/test-hv-hypercall
+tests_unit_test_hv_builder_SOURCES = tests/unit/test-hv-builder.c tests/unit/cunit-main.h
+tests_unit_test_hv_builder_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) -I$(top_srcdir)/hv
+tests_unit_test_hv_builder_LDADD = hv/libhv.a common/libsv.a $(CUNIT_LIBS)
+tests_unit_test_hv_hypercall_SOURCES = tests/unit/test-hv-hypercall.c tests/unit/cunit-main.h
+tests_unit_test_hv_hypercall_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) -I$(top_srcdir)/hv
+tests_unit_test_hv_hypercall_LDADD = hv/libhv.a common/libsv.a $(LIBSECCOMP_LIBS) $(CUNIT_LIBS)

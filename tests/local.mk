@@ -1,1 +1,6 @@
-# tests
+# tests/: integration tests run the real daemons and boot real guests.
+TESTS += tests/integration/hv-boot.sh tests/integration/hv-escape.sh \
+	tests/integration/hv-lifecycle.sh tests/integration/hv-bad-input.sh
+EXTRA_DIST += tests/integration/lib.sh tests/integration/hv-boot.sh \
+	tests/integration/hv-escape.sh tests/integration/hv-lifecycle.sh \
+	tests/integration/hv-bad-input.sh tests/unit/cunit-main.h

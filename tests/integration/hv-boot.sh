@@ -1,0 +1,27 @@
+#!/bin/bash
+# A pvos guest boots in its sandbox, prints its banner through console_io
+# and powers itself off; list reports "shutdown (poweroff)".
+. "$SV_SRCDIR/tests/integration/lib.sh"
+
+start_host
+make_xml hello init=hello > "$RUNDIR/hello.xml"
+check "create hello" "$PVCTL" create "$RUNDIR/hello.xml"
+check "hello shuts down" wait_until 20 state_is hello shutdown
+check "reason is poweroff" test "$(json_field hello reason)" = poweroff
+check "banner on the console" console_has hello "pvos 0.1: 16 MiB"
+check "command line reached the guest" console_has hello 'cmdline "init=hello"'
+check "hello said goodbye" console_has hello "hello: powering off"
+check "no runner left" test "$(runners)" -eq 0
+check "list has uuid and memory" test "$(json_field hello memory_kib)" = 16384
+check "table shows the reason" sh -c "'$PVCTL' list | grep -q 'shutdown (poweroff)'"
+check "dominfo by id" sh -c "'$PVCTL' dominfo \$('$PVCTL' list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"domid\"])') | grep -q hello"
+check "destroy" "$PVCTL" destroy hello
+check "gone after destroy" domain_gone hello
+check "console log kept after destroy" console_has hello "hello: powering off"
+
+# on_poweroff=destroy: the domain disappears by itself.
+make_xml bye init=hello "<on_poweroff>destroy</on_poweroff>" > "$RUNDIR/bye.xml"
+check "create bye" "$PVCTL" create "$RUNDIR/bye.xml"
+check "bye is destroyed on poweroff" wait_until 20 domain_gone bye
+check "its banner was logged" console_has bye "hello: powering off"
+finish

@@ -1,0 +1,99 @@
+# lib.sh: shared by the integration tests. Sourced, not run.
+#
+# Each test gets a private run directory and its own host daemons, so tests
+# can run side by side and never touch /run/splitvisor. cleanup runs on any
+# exit: it stops the daemons, kills anything left from this run directory
+# and removes it. Waits are bounded (a hung guest fails the test instead of
+# hanging it) but nothing asserts on how long anything took.
+
+set -u
+: "${SV_BUILDDIR:?run through make check}"
+: "${SV_SRCDIR:?run through make check}"
+
+PVCTL="$SV_BUILDDIR/dom0/pvctl"
+RUNDIR=$(mktemp -d /tmp/sv-test.XXXXXX)
+export SPLITVISOR_RUNDIR="$RUNDIR"
+FAILS=0
+PASSES=0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "SKIP: integration tests need root (domains are sandboxed processes)"
+	exit 77
+fi
+
+cleanup() {
+	"$PVCTL" host stop >/dev/null 2>&1
+	pkill -KILL -f "pvhv-runner .*--chroot $RUNDIR/empty" 2>/dev/null
+	if [ "$FAILS" -gt 0 ] && [ -d "$RUNDIR" ]; then
+		for f in "$RUNDIR"/*.log; do
+			[ -f "$f" ] && { echo "--- $f"; tail -n 30 "$f"; }
+		done
+	fi
+	rm -rf "$RUNDIR"
+}
+trap cleanup EXIT
+
+pass() { PASSES=$((PASSES + 1)); echo "ok - $*"; }
+fail() { FAILS=$((FAILS + 1)); echo "not ok - $*"; }
+
+# check DESCRIPTION COMMAND...: passes when the command succeeds.
+check() {
+	local what=$1
+	shift
+	if "$@"; then pass "$what"; else fail "$what"; fi
+}
+
+finish() {
+	echo "$PASSES passed, $FAILS failed"
+	[ "$FAILS" -eq 0 ]
+}
+
+# wait_until SECONDS COMMAND...: polls until the command succeeds.
+wait_until() {
+	local limit=$(( $1 * 10 ))
+	shift
+	for _ in $(seq "$limit"); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# A domain XML for the pvos kernel in this build tree.
+# make_xml NAME CMDLINE [EXTRA-ELEMENTS] > file
+make_xml() {
+	cat <<XML
+<domain type='xen'>
+  <name>$1</name>
+  <memory unit='MiB'>${MEM_MIB:-16}</memory>
+  <os>
+    <type>linux</type>
+    <kernel>$SV_BUILDDIR/pvfront/pvos</kernel>
+    <cmdline>$2</cmdline>
+  </os>
+  ${3:-<on_poweroff>preserve</on_poweroff><on_crash>preserve</on_crash>}
+</domain>
+XML
+}
+
+# json_field NAME FIELD: the field of the named domain from list --json.
+json_field() {
+	"$PVCTL" list --json | python3 -c '
+import json, sys
+for d in json.load(sys.stdin):
+    if d["name"] == sys.argv[1]:
+        v = d[sys.argv[2]]
+        print("" if v is None else v)
+' "$1" "$2"
+}
+
+state_is() { [ "$(json_field "$1" state)" = "$2" ]; }
+console_has() { "$PVCTL" console --dump "$1" 2>/dev/null | grep -qF -- "$2"; }
+domain_gone() { ! "$PVCTL" list --json | grep -q "\"name\": \"$1\""; }
+pvhv_pid() { cat "$RUNDIR/pvhv.pid"; }
+pvhv_fds() { ls "/proc/$(pvhv_pid)/fd" | wc -l; }
+runners() { pgrep -f "pvhv-runner .*--chroot $RUNDIR/empty" | wc -l; }
+
+start_host() {
+	"$PVCTL" host start "$@" >/dev/null || { fail "host start"; exit 1; }
+}
