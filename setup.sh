@@ -1,0 +1,76 @@
+#!/bin/bash
+# setup.sh: set up a fresh Debian 12 machine for Splitvisor and run it.
+#
+#   ./setup.sh demo    install, build, start the host daemons and boot the
+#                      example guest, showing its console
+#   ./setup.sh check   install, build and run the whole test suite
+#   ./setup.sh build   install and build only
+#
+# Run as root: it installs Debian packages and the daemons run as root.
+# BUILDDIR (default ./build) and SPLITVISOR_RUNDIR are honoured.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")" && pwd)
+builddir=${BUILDDIR:-$top/build}
+
+packages=(
+	build-essential autoconf automake pkg-config
+	libxml2-dev libxml2-utils uuid-dev libcunit1-dev liburing-dev
+	libseccomp-dev libxen-dev xenstore-utils
+	python3 procps iproute2 gnuplot-nox
+)
+
+need_root() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "setup.sh: run as root (it installs packages and runs the host daemons)" >&2
+		exit 1
+	fi
+}
+
+install_deps() {
+	local missing=()
+	for p in "${packages[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+	done
+	if [ ${#missing[@]} -eq 0 ]; then
+		return
+	fi
+	echo "== installing: ${missing[*]}"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+build() {
+	echo "== building in $builddir"
+	cd "$top"
+	[ -x configure ] || autoreconf -fi
+	mkdir -p "$builddir"
+	cd "$builddir"
+	[ -f Makefile ] || "$top/configure" --quiet
+	make -j"$(nproc)" --no-print-directory
+}
+
+demo() {
+	local pvctl=$builddir/dom0/pvctl
+	echo "== starting the host daemons"
+	"$pvctl" host start
+	"$pvctl" destroy hello >/dev/null 2>&1 || true
+	echo "== booting examples/hello.xml (its console follows)"
+	"$pvctl" create --console "$top/examples/hello.xml"
+	echo "== pvctl list"
+	"$pvctl" list
+	echo "The host stays up: try '$pvctl list', or stop it with '$pvctl host stop'."
+}
+
+check() {
+	echo "== running the test suite"
+	cd "$builddir"
+	make -j"$(nproc)" --no-print-directory check
+}
+
+case "${1:-}" in
+demo) need_root; install_deps; build; demo ;;
+check) need_root; install_deps; build; check ;;
+build) need_root; install_deps; build ;;
+*) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac
