@@ -66,3 +66,27 @@ pvfront_pvos_LDADD = -lgcc
 EXTRA_pvfront_pvos_DEPENDENCIES = $(top_srcdir)/pvfront/pvos.ld
 
 EXTRA_DIST += pvfront/pvos.ld pvfront/README.md
+
+# Unit tests: pvos's portable sources built for the host (with the host's
+# flags, sanitizers included) and run by make check. printf.c and string.c
+# come in through *_host.c wrappers that rename their C library names.
+check_PROGRAMS += pvfront/tests/pvos-unit
+TESTS += pvfront/tests/pvos-unit
+pvfront_tests_pvos_unit_SOURCES = \
+	pvfront/tests/host.h \
+	pvfront/tests/unit.c \
+	pvfront/tests/stubs.c \
+	pvfront/tests/printf_host.c \
+	pvfront/tests/printf_test.c \
+	pvfront/tests/string_host.c \
+	pvfront/tests/string_test.c \
+	pvfront/tests/cmdline_test.c \
+	pvfront/kernel/cmdline.c \
+	pvfront/tests/mm_test.c \
+	pvfront/kernel/mm.c \
+	pvfront/tests/events_test.c \
+	pvfront/kernel/events.c
+pvfront_tests_pvos_unit_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/pvfront/include $(CUNIT_CFLAGS)
+pvfront_tests_pvos_unit_LDADD = $(CUNIT_LIBS)
+EXTRA_DIST += pvfront/kernel/printf.c pvfront/kernel/string.c

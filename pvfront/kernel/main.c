@@ -2,8 +2,9 @@
  * main.c: pvos boot.
  *
  * The flow, from start.S's call to pvos_main(start_info):
- *  1. copy start_info (the builder wrote it; its cmd_line need not be
- *     terminated) and check the magic, the memory size and the link address;
+ *  1. check that %rsi points where pvh_layout.h puts start_info, copy it
+ *     (its cmd_line need not be terminated) and check the magic, the
+ *     memory size, shared_info's address and the link address;
  *  2. find shared_info and set up events, then time, the page allocator and
  *     the command line;
  *  3. print the banner (the first line starts with "pvos ", which tests
@@ -151,6 +152,13 @@ static __attribute__((noreturn)) void run_init(void)
 
 void pvos_main(const start_info_t *si)
 {
+	uintptr_t expect = PVH_GUEST_BASE +
+			   (PVH_START_INFO_PFN << PVH_PAGE_SHIFT);
+
+	/* pvh_layout.h fixes where start_info is; don't chase a bad %rsi. */
+	if ((uintptr_t)si != expect)
+		panic("entered with start_info at %p, expected %p",
+		      (const void *)si, (void *)expect);
 	memcpy(&pvos_start_info, si, sizeof(pvos_start_info));
 	check_boot(si);
 	events_init(phys_to_virt(pvos_start_info.shared_info));

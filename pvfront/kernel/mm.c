@@ -40,14 +40,16 @@ static void set_used(unsigned long i, bool used)
 int mm_init(uintptr_t free_start, unsigned long total_pages)
 {
 	uintptr_t end = PVH_GUEST_BASE + (total_pages << PVH_PAGE_SHIFT);
-	unsigned long map_pages;
+	unsigned long map_bytes, map_pages;
 
 	if (free_start % PVH_PAGE_SIZE || free_start < PVH_GUEST_BASE ||
 	    free_start >= end)
 		return -EINVAL;
 	base = free_start;
 	nr_pages = (end - free_start) >> PVH_PAGE_SHIFT;
-	map_pages = (nr_pages / 8 + PVH_PAGE_SIZE - 1) >> PVH_PAGE_SHIFT;
+	map_bytes = (nr_pages + BITS_PER_LONG - 1) / BITS_PER_LONG *
+		    sizeof(unsigned long);
+	map_pages = (map_bytes + PVH_PAGE_SIZE - 1) >> PVH_PAGE_SHIFT;
 	if (map_pages >= nr_pages)
 		return -EINVAL;
 	bitmap = (unsigned long *)base;

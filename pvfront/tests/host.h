@@ -1,0 +1,38 @@
+/*
+ * host.h: what the pvos unit tests share.
+ *
+ * The tests build pvos's portable sources for the host. printf.c and
+ * string.c define names the C library also defines, so they are compiled
+ * through wrappers that rename them with a pvos_ prefix.
+ */
+#ifndef PVFRONT_TESTS_HOST_H
+#define PVFRONT_TESTS_HOST_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <CUnit/CUnit.h>
+
+int pvos_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int pvos_snprintf(char *buf, size_t size, const char *fmt, ...);
+void *pvos_memmove(void *dst, const void *src, size_t n);
+int pvos_memcmp(const void *a, const void *b, size_t n);
+int pvos_strncmp(const char *a, const char *b, size_t n);
+size_t pvos_strnlen(const char *s, size_t max);
+
+/* The stubs in stubs.c: panic() longjmps here when a test armed it. */
+extern jmp_buf *test_panic_jmp;
+extern char test_panic_msg[256];
+extern char test_console[4096];
+extern int test_event_waits;
+
+void test_reset_stubs(void);
+
+void add_printf_suite(void);
+void add_string_suite(void);
+void add_cmdline_suite(void);
+void add_mm_suite(void);
+void add_events_suite(void);
+
+#endif /* PVFRONT_TESTS_HOST_H */
