@@ -83,6 +83,15 @@ struct hv_domain *hv_domain_find(const char *sel)
 	return NULL;
 }
 
+struct hv_domain *hv_domain_by_id(uint32_t domid)
+{
+	for (unsigned int i = 0; i < HV_MAX_DOMAINS; i++) {
+		if (hv.domains[i] && hv.domains[i]->domid == domid)
+			return hv.domains[i];
+	}
+	return NULL;
+}
+
 static struct hv_domain *find_uuid(const uint8_t uuid[16])
 {
 	for (unsigned int i = 0; i < HV_MAX_DOMAINS; i++) {
@@ -251,6 +260,8 @@ static int build(struct hv_domain *d, char *err, size_t errlen)
 		.cmdline = d->cmdline,
 		.tsc_to_system_mul = hv.tsc_to_system_mul,
 		.tsc_shift = hv.tsc_shift,
+		.store_evtchn = d->store_port,
+		.console_evtchn = d->console_port,
 	};
 	char why[256];
 	uint8_t *elf = NULL;
@@ -366,6 +377,9 @@ static void table_remove(struct hv_domain *d)
 static void domain_release(struct hv_domain *d)
 {
 	stop_runner(d);
+	hv_evtchn_destroy(d);
+	hv_gnttab_destroy(d);
+	hv_gnttab_free(d);
 	close_fd(&d->timer_fd, true);
 	close_fd(&d->event_fd, false);
 	close_fd(&d->console_fd, false);
@@ -425,8 +439,18 @@ static int boot_domain(struct hv_domain *d, bool start_paused, bool fresh_log,
 	int rc;
 
 	rc = alloc_memory(d, err, errlen);
+	/* The toolstack's part in Xen: ring ports offered to dom0. */
+	if (rc == 0 && (hv_evtchn_alloc_unbound(d, 0, &d->store_port) < 0 ||
+			hv_evtchn_alloc_unbound(d, 0, &d->console_port) < 0)) {
+		snprintf(err, errlen, "no event channel ports left for the rings");
+		rc = -ENOSPC;
+	}
 	if (rc == 0)
 		rc = build(d, err, errlen);
+	if (rc == 0) {
+		d->gnt_frames = 1;
+		hv_gnttab_seed(d);
+	}
 	if (rc == 0 && d->console_fd < 0)
 		rc = open_console(d, fresh_log, err, errlen);
 	if (rc == 0)
@@ -458,6 +482,10 @@ int hv_domain_create(const struct pvh_ctl_create *req, int kernel_fd,
 	d->max_pages = d->nr_pages;
 	hv.used_kib += d->max_pages * (PVH_PAGE_SIZE >> 10);
 	rc = make_fds(d, err, errlen);
+	if (rc == 0 && (hv_evtchn_init(d) < 0 || hv_gnttab_init(d) < 0)) {
+		snprintf(err, errlen, "out of memory for the domain's event channels and grant table");
+		rc = -ENOMEM;
+	}
 	if (rc == 0)
 		rc = boot_domain(d, req->start_paused, true, err, errlen);
 	if (rc < 0) {
@@ -471,11 +499,33 @@ int hv_domain_create(const struct pvh_ctl_create *req, int kernel_fd,
 	return 0;
 }
 
+/*
+ * Destroy stops the domain at once. Its memory goes too unless other
+ * domains still map its grants: then it stays "dying" until the last
+ * unmap (gnttab.c calls hv_domain_reap).
+ */
 int hv_domain_destroy(struct hv_domain *d)
 {
+	if (d->state == PVH_STATE_DYING)
+		return 0;
+	stop_runner(d);
+	hv_evtchn_destroy(d);
+	hv_gnttab_release_maps(d);
+	if (d->gnt_pins) {
+		d->state = PVH_STATE_DYING;
+		sv_info("domain %u (%s) dying: %llu grant mappings still held", d->domid, d->name,
+			(unsigned long long)d->gnt_pins);
+		return 0;
+	}
 	sv_info("domain %u (%s) destroyed", d->domid, d->name);
 	domain_release(d);
 	return 0;
+}
+
+void hv_domain_reap(struct hv_domain *d)
+{
+	sv_info("domain %u (%s): last grant mapping released; destroyed", d->domid, d->name);
+	domain_release(d);
 }
 
 int hv_domain_pause(struct hv_domain *d, char *err, size_t errlen)
@@ -557,6 +607,14 @@ static void restart(struct hv_domain *d)
 		return;
 	}
 	stop_runner(d);
+	hv_evtchn_reset(d);
+	hv_gnttab_release_maps(d);
+	if (d->gnt_pins) {
+		d->state = PVH_STATE_CRASHED;
+		snprintf(d->cause, sizeof(d->cause), "cannot restart: other domains still map its pages");
+		return;
+	}
+	memset(d->gnt_active, 0, (size_t)d->max_grant_frames * (PVH_PAGE_SIZE / 8) * sizeof(*d->gnt_active));
 	free_memory(d);
 	d->restarts++;
 	d->state = PVH_STATE_RUNNING;
@@ -676,6 +734,7 @@ void hv_domain_on_timer(struct hv_domain *d)
 
 	if (read(d->timer_fd, &expirations, sizeof(expirations)) != sizeof(expirations))
 		return;
+	hv_evtchn_raise_virq(d, VIRQ_TIMER);
 	hv_domain_kick(d);
 }
 

@@ -205,7 +205,19 @@ static int64_t do_vcpu_op(struct hv_domain *d, const uint64_t arg[5])
 	}
 }
 
+static int64_t do_event_channel_op(struct hv_domain *d, const uint64_t arg[5])
+{
+	return hv_evtchn_op(d, arg[0], arg[1]);
+}
+
+static int64_t do_grant_table_op(struct hv_domain *d, const uint64_t arg[5])
+{
+	return hv_gnttab_op(d, arg[0], arg[1], arg[2]);
+}
+
 static const hcall_fn hcall_table[] = {
+	[__HYPERVISOR_event_channel_op] = do_event_channel_op,
+	[__HYPERVISOR_grant_table_op] = do_grant_table_op,
 	[__HYPERVISOR_console_io] = do_console_io,
 	[__HYPERVISOR_sched_op] = do_sched_op,
 	[__HYPERVISOR_xen_version] = do_xen_version,
