@@ -85,6 +85,8 @@ struct hv_domain *hv_domain_find(const char *sel)
 
 struct hv_domain *hv_domain_by_id(uint32_t domid)
 {
+	if (domid == 0)
+		return hv.dom0.ports ? &hv.dom0 : NULL;
 	for (unsigned int i = 0; i < HV_MAX_DOMAINS; i++) {
 		if (hv.domains[i] && hv.domains[i]->domid == domid)
 			return hv.domains[i];

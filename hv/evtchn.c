@@ -68,6 +68,10 @@ void hv_evtchn_set_pending(struct hv_domain *d, uint32_t port)
 	shared_info_t *sh = shinfo(d);
 	unsigned int w = port / BITS_PER_WORD, b = port % BITS_PER_WORD;
 
+	if (d->domid == 0) {
+		hv_dom0_deliver(port);
+		return;
+	}
 	if (!sh || port >= d->nports)
 		return;
 	if (test_and_set(&sh->evtchn_pending[w], b))

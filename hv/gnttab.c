@@ -170,7 +170,7 @@ static int alloc_handle(struct hv_domain *d)
 	return -1;
 }
 
-static void map_one(struct hv_domain *d, gnttab_map_grant_ref_t *op)
+void hv_gnttab_map(struct hv_domain *d, gnttab_map_grant_ref_t *op)
 {
 	bool write = !(op->flags & GNTMAP_readonly);
 	struct hv_domain *rd;
@@ -201,7 +201,7 @@ static void map_one(struct hv_domain *d, gnttab_map_grant_ref_t *op)
 	op->dev_bus_addr = (uint64_t)rd->gnt_active[op->ref].frame << PVH_PAGE_SHIFT;
 }
 
-static void unmap_one(struct hv_domain *d, gnttab_unmap_grant_ref_t *op)
+void hv_gnttab_unmap(struct hv_domain *d, gnttab_unmap_grant_ref_t *op)
 {
 	struct hv_maptrack *m;
 	struct hv_domain *rd;
@@ -229,7 +229,7 @@ void hv_gnttab_release_maps(struct hv_domain *d)
 		gnttab_unmap_grant_ref_t op = { .handle = (grant_handle_t)h };
 
 		if (d->maptrack[h].in_use)
-			unmap_one(d, &op);
+			hv_gnttab_unmap(d, &op);
 	}
 }
 
@@ -333,8 +333,8 @@ static size_t op_size(uint64_t cmd)
 static int64_t run_one(struct hv_domain *d, uint64_t cmd, void *op)
 {
 	switch (cmd) {
-	case GNTTABOP_map_grant_ref: map_one(d, op); return 0;
-	case GNTTABOP_unmap_grant_ref: unmap_one(d, op); return 0;
+	case GNTTABOP_map_grant_ref: hv_gnttab_map(d, op); return 0;
+	case GNTTABOP_unmap_grant_ref: hv_gnttab_unmap(d, op); return 0;
 	case GNTTABOP_copy: copy_one(d, op); return 0;
 	case GNTTABOP_setup_table: return setup_table(d, op);
 	case GNTTABOP_query_size: return query_size(d, op);

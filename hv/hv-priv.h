@@ -165,6 +165,7 @@ struct hv {
 	uint32_t tsc_to_system_mul;
 	int8_t tsc_shift;
 	bool no_sandbox_ns;		/* for hosts without namespaces */
+	struct hv_domain dom0;		/* the host's daemons, as one domain */
 	struct hv_domain *domains[HV_MAX_DOMAINS];
 	unsigned int ndomains;
 };
@@ -222,6 +223,22 @@ int hv_gnttab_init(struct hv_domain *d);
 void hv_gnttab_seed(struct hv_domain *d);
 int64_t hv_gnttab_op(struct hv_domain *d, uint64_t cmd, uint64_t args, uint64_t count);
 void hv_gnttab_release_maps(struct hv_domain *d);
+struct gnttab_map_grant_ref;
+struct gnttab_unmap_grant_ref;
+void hv_gnttab_map(struct hv_domain *d, struct gnttab_map_grant_ref *op);
+void hv_gnttab_unmap(struct hv_domain *d, struct gnttab_unmap_grant_ref *op);
+
+/* dom0.c: domain 0's ports and mappings, held by control connections. */
+int hv_dom0_init(void);
+void hv_dom0_deliver(uint32_t port);
+int hv_dom0_bind(const void *owner, uint32_t domid, uint32_t remote_port,
+		 uint32_t *port_out, int *fd_out);
+int hv_dom0_notify(const void *owner, uint32_t port);
+int hv_dom0_unbind(const void *owner, uint32_t port);
+int hv_dom0_map(const void *owner, uint32_t domid, uint32_t ref, bool readonly,
+		uint32_t *handle_out, uint64_t *offset_out, int *memfd_out);
+int hv_dom0_unmap(const void *owner, uint32_t handle);
+void hv_dom0_release(const void *owner);
 void hv_gnttab_destroy(struct hv_domain *d);
 void hv_gnttab_free(struct hv_domain *d);
 

@@ -225,6 +225,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	hv_time_calibrate();
+	if (hv_dom0_init() < 0) {
+		sv_err("out of memory setting up domain 0");
+		return 1;
+	}
 	sfd = setup_signals(&src_sig);
 	lfd = hv_ctl_listen(hv.rundir);
 	if (sfd < 0 || lfd < 0 || hv_epoll_add(lfd, &src_listen) < 0) {
