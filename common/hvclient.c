@@ -173,3 +173,15 @@ int hvc_gnt_unmap(int fd, uint32_t handle, void *page)
 	return hvc_call(fd, PVH_CTL_GNT_UNMAP, &g, sizeof(g), -1, NULL, 0, NULL, NULL,
 			err, sizeof(err));
 }
+
+int hvc_dom_exc_bind(int fd, int *evfd_out, char *err, size_t errlen)
+{
+	struct pvh_ctl_virq v = { .virq = 3 /* VIRQ_DOM_EXC */ };
+	int rc;
+
+	rc = hvc_call(fd, PVH_CTL_VIRQ_BIND, &v, sizeof(v), -1, NULL, 0, NULL, evfd_out,
+		      err, errlen);
+	if (rc == 0 && *evfd_out < 0)
+		rc = -EPROTO;
+	return rc;
+}

@@ -35,6 +35,9 @@ int hvc_evtchn_unbind(int fd, uint32_t port);
 /* Clears an event fd after it polled readable. */
 void hvc_evtchn_ack(int evfd);
 
+/* An eventfd pvhv writes whenever some domain changes state. */
+int hvc_dom_exc_bind(int fd, int *evfd_out, char *err, size_t errlen);
+
 /* Grants: maps one granted page into this process, and back. */
 int hvc_gnt_map(int fd, uint32_t domid, uint32_t ref, bool readonly,
 		uint32_t *handle_out, void **page_out, char *err, size_t errlen);

@@ -107,6 +107,7 @@ static void do_create(struct ctl_conn *c, uint32_t type, const void *body, size_
 {
 	struct pvh_ctl_create req;
 	struct pvh_ctl_created out = { 0 };
+	struct hv_domain *d;
 	char err[512] = "";
 	int rc;
 
@@ -121,6 +122,11 @@ static void do_create(struct ctl_conn *c, uint32_t type, const void *body, size_
 		return;
 	}
 	*fd = -1;	/* the domain owns it now */
+	d = hv_domain_by_id(out.domid);
+	if (d) {
+		out.store_port = d->store_port;
+		out.console_port = d->console_port;
+	}
 	reply(c, type, 0, &out, sizeof(out));
 }
 
@@ -217,6 +223,23 @@ static void do_gnt(struct ctl_conn *c, uint32_t type, const void *body, size_t l
 	reply_fd(c, type, 0, &g, sizeof(g), fd);
 }
 
+static void do_virq(struct ctl_conn *c, uint32_t type, const void *body, size_t len)
+{
+	struct pvh_ctl_virq v;
+	int fd = -1, rc;
+
+	if (len != sizeof(v)) {
+		reply_err(c, type, -EINVAL, "malformed VIRQ request");
+		return;
+	}
+	memcpy(&v, body, sizeof(v));
+	rc = hv_dom0_virq_bind(c, v.virq, &fd);
+	if (rc < 0)
+		reply_err(c, type, rc, "only VIRQ_DOM_EXC can be bound by dom0");
+	else
+		reply_fd(c, type, 0, &v, sizeof(v), fd);
+}
+
 static void dispatch(struct ctl_conn *c, const struct pvh_ctl_req *req, const void *body, int *fd)
 {
 	switch (req->type) {
@@ -237,6 +260,9 @@ static void dispatch(struct ctl_conn *c, const struct pvh_ctl_req *req, const vo
 	case PVH_CTL_GNT_MAP:
 	case PVH_CTL_GNT_UNMAP:
 		do_gnt(c, req->type, body, req->len);
+		break;
+	case PVH_CTL_VIRQ_BIND:
+		do_virq(c, req->type, body, req->len);
 		break;
 	default:
 		reply_err(c, req->type, -ENOSYS, "unknown control request (pvctl and pvhv versions differ?)");

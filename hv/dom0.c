@@ -28,6 +28,9 @@ static int port_fd[DOM0_PORTS];
 static const void *port_owner[DOM0_PORTS];
 static const void *map_owner[DOM0_MAPS];
 
+#define DOM0_VIRQ_FDS	16
+static struct { const void *owner; int fd; } dom_exc[DOM0_VIRQ_FDS];
+
 int hv_dom0_init(void)
 {
 	struct hv_domain *d = &hv.dom0;
@@ -139,8 +142,41 @@ int hv_dom0_unmap(const void *owner, uint32_t handle)
 	return op.status;
 }
 
+int hv_dom0_virq_bind(const void *owner, uint32_t virq, int *fd_out)
+{
+	if (virq != VIRQ_DOM_EXC)
+		return -EINVAL;
+	for (int i = 0; i < DOM0_VIRQ_FDS; i++) {
+		if (dom_exc[i].owner)
+			continue;
+		dom_exc[i].fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (dom_exc[i].fd < 0)
+			return -errno;
+		dom_exc[i].owner = owner;
+		*fd_out = dom_exc[i].fd;
+		return 0;
+	}
+	return -ENOSPC;
+}
+
+void hv_dom0_dom_exc(void)
+{
+	uint64_t one = 1;
+
+	for (int i = 0; i < DOM0_VIRQ_FDS; i++) {
+		if (dom_exc[i].owner && write(dom_exc[i].fd, &one, sizeof(one)) < 0)
+			sv_debug("VIRQ_DOM_EXC: eventfd write failed");
+	}
+}
+
 void hv_dom0_release(const void *owner)
 {
+	for (int i = 0; i < DOM0_VIRQ_FDS; i++) {
+		if (dom_exc[i].owner == owner) {
+			close(dom_exc[i].fd);
+			dom_exc[i].owner = NULL;
+		}
+	}
 	for (uint32_t p = 0; p < DOM0_PORTS; p++) {
 		if (port_owner[p] == owner)
 			hv_dom0_unbind(owner, p);

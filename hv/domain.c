@@ -378,6 +378,7 @@ static void table_remove(struct hv_domain *d)
 /* The one teardown path: undoes whatever part of create happened. */
 static void domain_release(struct hv_domain *d)
 {
+	hv_dom0_dom_exc();
 	stop_runner(d);
 	hv_evtchn_destroy(d);
 	hv_gnttab_destroy(d);
@@ -495,6 +496,7 @@ int hv_domain_create(const struct pvh_ctl_create *req, int kernel_fd,
 		domain_release(d);
 		return rc;
 	}
+	hv_dom0_dom_exc();
 	sv_info("domain %u (%s) created: %" PRIu64 " KiB, cmdline \"%s\"%s", d->domid, d->name,
 		req->mem_kib, d->cmdline, req->start_paused ? ", paused" : "");
 	*domid_out = d->domid;
@@ -515,6 +517,7 @@ int hv_domain_destroy(struct hv_domain *d)
 	hv_gnttab_release_maps(d);
 	if (d->gnt_pins) {
 		d->state = PVH_STATE_DYING;
+		hv_dom0_dom_exc();
 		sv_info("domain %u (%s) dying: %llu grant mappings still held", d->domid, d->name,
 			(unsigned long long)d->gnt_pins);
 		return 0;
@@ -582,6 +585,8 @@ void hv_domain_info(const struct hv_domain *d, struct pvh_ctl_dominfo *out)
 	out->restarts = d->restarts;
 	out->pid = d->pid;
 	sv_strlcpy(out->cause, d->cause, sizeof(out->cause));
+	out->store_port = d->store_port;
+	out->console_port = d->console_port;
 }
 
 /* True when restarts have come too fast: the domain is crash-looping. */
@@ -654,6 +659,7 @@ void hv_domain_shutdown(struct hv_domain *d, int reason)
 {
 	enum pvh_action action;
 
+	hv_dom0_dom_exc();
 	d->state = PVH_STATE_SHUTDOWN;
 	d->reason = reason;
 	sv_info("domain %u (%s) shut down (%s)", d->domid, d->name, reason_name(reason));
@@ -681,6 +687,7 @@ void hv_domain_crash(struct hv_domain *d, const char *fmt, ...)
 	vsnprintf(d->cause, sizeof(d->cause), fmt, ap);
 	va_end(ap);
 	sv_warn("domain %u (%s) crashed: %s", d->domid, d->name, d->cause);
+	hv_dom0_dom_exc();
 	apply_action(d, d->on_crash);
 }
 

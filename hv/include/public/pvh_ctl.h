@@ -45,6 +45,7 @@ enum pvh_ctl_type {
 	PVH_CTL_EVTCHN_UNBIND,	/* struct pvh_ctl_evtchn */
 	PVH_CTL_GNT_MAP,	/* struct pvh_ctl_gnt -> struct pvh_ctl_gnt + memfd */
 	PVH_CTL_GNT_UNMAP,	/* struct pvh_ctl_gnt */
+	PVH_CTL_VIRQ_BIND,	/* struct pvh_ctl_virq -> eventfd */
 	PVH_CTL_TYPE_COUNT
 };
 
@@ -99,6 +100,8 @@ struct pvh_ctl_create {
 
 struct pvh_ctl_created {
 	uint32_t domid;
+	uint32_t store_port;	/* the guest's ports offered to dom0 */
+	uint32_t console_port;
 	uint32_t pad;
 };
 
@@ -117,6 +120,8 @@ struct pvh_ctl_dominfo {
 	uint32_t restarts;	/* on_reboot/on_crash restarts so far */
 	int32_t pid;		/* runner process, 0 when none */
 	char cause[PVH_REASON_MAX];	/* why it crashed, for people */
+	uint32_t store_port;	/* XenStore ring event channel */
+	uint32_t console_port;	/* console ring event channel */
 };
 
 struct pvh_ctl_host {
@@ -159,6 +164,17 @@ struct pvh_ctl_gnt {
 	uint32_t readonly;	/* MAP: map for reading only */
 	uint32_t handle;	/* MAP reply; UNMAP */
 	uint64_t offset;	/* MAP reply: byte offset of the frame */
+};
+
+/*
+ * VIRQ_BIND gives a dom0 process an eventfd that pvhv writes when the
+ * global virtual interrupt fires. Only VIRQ_DOM_EXC exists for dom0: some
+ * domain changed state (created, shut down, crashed, dying, destroyed);
+ * the process asks PVH_CTL_LIST what changed, as xenstored does.
+ */
+struct pvh_ctl_virq {
+	uint32_t virq;		/* VIRQ_DOM_EXC */
+	uint32_t pad;
 };
 
 #endif /* PVH_CTL_H */
