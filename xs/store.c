@@ -116,6 +116,7 @@ static int set_value(struct xs_txnode *tn, const char *value,
 	tn->vlen = vlen;
 	tn->deleted = false;
 	tn->dirty = true;
+	tn->implicit = false;
 	return 0;
 }
 
@@ -163,6 +164,8 @@ static int create_missing(struct xs_ctx *x, const char *path,
 		rc = xs_perms_copy(inh, &tn->perms);
 		if (!rc)
 			rc = set_value(tn, "", 0);
+		/* Xen fires watches for the written node, not its parents. */
+		tn->implicit = true;
 	}
 	return rc;
 }

@@ -296,7 +296,7 @@ static int apply_one(struct xs_store *st, struct xs_txnode *tn)
 	if (!rc)
 		rc = xs_tree_set_value(st, node, tn->value ? tn->value : "",
 				       tn->vlen);
-	if (!rc)
+	if (!rc && !tn->implicit)
 		xs_store_changed(st, tn->path, &tn->perms, false);
 	return rc;
 }

@@ -254,6 +254,7 @@ struct xs_txnode {
 	struct xs_perms perms;
 	bool wiped;			/* committed children below are removed */
 	bool dirty;			/* value/perms to write at commit */
+	bool implicit;			/* missing parent made by a write */
 };
 
 struct xs_txread {
