@@ -40,3 +40,7 @@ tests_unit_test_xs_wire_LDADD = $(XS_TEST_LDADD)
 tests_unit_test_xs_ring_SOURCES = tests/unit/test-xs-ring.c tests/unit/test-xs-harness.c
 tests_unit_test_xs_ring_CFLAGS = $(XS_TEST_CFLAGS)
 tests_unit_test_xs_ring_LDADD = $(XS_TEST_LDADD)
+
+# Integration: the real daemon driven by Debian's xenstore-* tools.
+TESTS += tests/integration/xs-utils.sh
+EXTRA_DIST += tests/integration/xs-utils.sh

@@ -66,14 +66,25 @@ void xs_log_client(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Client strings go into the log only as printable characters. */
+static void sanitize(const char *in, char *out, size_t size)
+{
+	size_t i;
+
+	for (i = 0; in[i] && i + 1 < size; i++)
+		out[i] = in[i] > ' ' && in[i] < 127 ? in[i] : '?';
+	out[i] = '\0';
+}
+
 void xs_access_log(struct xs_store *st, const struct xs_conn *c,
 		   const struct xs_req *req, int rc)
 {
-	const char *path = req->nargs ? req->arg[0] : "";
+	char path[257];
 
 	if (!st->access_log_on || !st->access_log)
 		return;
-	fprintf(st->access_log, "conn=%u dom=%u type=%s tx=%u path=%.256s "
+	sanitize(req->nargs ? req->arg[0] : "", path, sizeof(path));
+	fprintf(st->access_log, "conn=%u dom=%u type=%s tx=%u path=%s "
 		"result=%s\n", c->id, c->domid, xs_type_name(req->hdr.type),
 		req->hdr.tx_id, path, rc ? xs_errno_name(rc) : "OK");
 	fflush(st->access_log);

@@ -306,7 +306,8 @@ static int apply(struct xs_store *st, struct xs_tx *tx)
 	unsigned int i;
 	int rc = 0;
 
-	qsort(tx->nodes, tx->nnodes, sizeof(*tx->nodes), cmp_txnode);
+	if (tx->nnodes)
+		qsort(tx->nodes, tx->nnodes, sizeof(*tx->nodes), cmp_txnode);
 	apply_removals(st, tx);
 	for (i = 0; i < tx->nnodes && !rc; i++) {
 		if (tx->nodes[i].deleted || !tx->nodes[i].dirty)
