@@ -63,11 +63,13 @@ void xs_conn_destroy(struct xs_store *st, struct xs_conn *c)
 	xs_tx_free_all(st, c);
 	free_output(c);
 	free(c->body);
-	d = xs_domain_find(st, c->domid);
-	if (d && d->conn == c)
-		d->conn = NULL;
 	if (c->tp && c->tp->destroy)
 		c->tp->destroy(c);
+	d = xs_domain_find(st, c->domid);
+	if (d && d->conn == c) {
+		d->conn = NULL;
+		xs_domain_put_if_unused(st, d);
+	}
 	free(c);
 }
 
@@ -238,6 +240,15 @@ int xs_conn_handle_input(struct xs_store *st, struct xs_conn *c)
 	}
 	if (r < 0)
 		return r;
+	if (xs_conn_throttled(st, c) && !c->throttle_logged) {
+		xs_log_client("connection %u (domain %u): quota 'outstanding' "
+			      "reached (%u unread replies); not reading until "
+			      "the client reads", c->id, c->domid,
+			      c->out_replies);
+		c->throttle_logged = true;
+	} else if (!xs_conn_throttled(st, c)) {
+		c->throttle_logged = false;
+	}
 	r = xs_conn_flush(c);
 	if (r < 0)
 		return r;

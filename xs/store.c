@@ -134,13 +134,20 @@ static struct xs_txnode *touch_existing(struct xs_ctx *x, const char *path,
 	return *rc_out ? NULL : tn;
 }
 
-static int check_size(struct xs_ctx *x, unsigned int vlen,
+/* Node size and memory quotas for what an unprivileged domain writes. */
+static int check_size(struct xs_ctx *x, const char *path, unsigned int vlen,
 		      const struct xs_perms *perms)
 {
+	size_t size = vlen + perms->num * sizeof(struct xs_perm);
+	int rc;
+
 	if (x->privileged)
 		return 0;
-	return xs_quota_check(x->st, x->domid, XS_Q_NODE_SIZE,
-			      vlen + perms->num * sizeof(struct xs_perm));
+	rc = xs_quota_check(x->st, x->domid, XS_Q_NODE_SIZE, size);
+	if (!rc)
+		rc = xs_quota_check(x->st, x->domid, XS_Q_MEMORY,
+				    size + strlen(path) + sizeof(struct xs_node));
+	return rc;
 }
 
 static int create_missing(struct xs_ctx *x, const char *path,
@@ -192,7 +199,7 @@ static int create(struct xs_ctx *x, const char *path, const char *value,
 		return -EACCES;
 	rc = xs_perms_inherit(v.perms, x->domid, x->privileged, &inh);
 	if (!rc)
-		rc = check_size(x, vlen, &inh);
+		rc = check_size(x, path, vlen, &inh);
 	if (!rc && !x->privileged)
 		rc = xs_quota_check(x->st, x->domid, XS_Q_NODES, missing);
 	if (!rc)
@@ -221,7 +228,7 @@ int xs_store_write(struct xs_ctx *x, const char *path, const char *value,
 		return done(x, -EACCES);
 	if (only_create)
 		return done(x, 0);	/* MKDIR leaves an existing node alone */
-	rc = check_size(x, vlen, v.perms);
+	rc = check_size(x, path, vlen, v.perms);
 	if (rc)
 		return done(x, rc);
 	tn = touch_existing(x, path, &v, &rc);
@@ -291,7 +298,7 @@ int xs_store_set_perms(struct xs_ctx *x, const char *path,
 		/* XSA-352: an unprivileged owner cannot give a node away. */
 		if (perms->p[0].domid != owner)
 			return done(x, -EPERM);
-		rc = check_size(x, v.vlen, perms);
+		rc = check_size(x, path, v.vlen, perms);
 		if (rc)
 			return done(x, rc);
 	}

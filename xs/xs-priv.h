@@ -187,6 +187,7 @@ struct xs_conn {
 	unsigned int domid;
 	bool privileged;
 	bool dead;			/* close as soon as the loop sees it */
+	bool throttle_logged;
 	const struct xs_transport *tp;
 	void *tp_priv;
 	/* input assembly */

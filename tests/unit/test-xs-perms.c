@@ -120,12 +120,64 @@ static void test_privileged_only_ops(void)
 	th_store_free(st);
 }
 
+static void test_set_target(void)
+{
+	struct xs_store *st = th_store();
+	struct xs_conn *d0 = th_conn(st, 0, true);
+	struct xs_conn *dm = th_conn(st, 12, false);
+	struct th_reply r;
+
+	th_write(st, d0, 0, "/local/domain/11/dm", "x");
+	th_req(st, d0, XS_SET_PERMS, 0, &r, "/local/domain/11/dm", "n11", NULL);
+	CU_ASSERT_STRING_EQUAL(th_read(st, dm, 0, "/local/domain/11/dm"),
+			       "EACCES");
+	/* A device model domain gets its target's powers. */
+	th_req(st, d0, XS_SET_TARGET, 0, &r, "12", "11", NULL);
+	CU_ASSERT_STRING_EQUAL(th_result(&r), "OK");
+	CU_ASSERT_STRING_EQUAL(th_read(st, dm, 0, "/local/domain/11/dm"), "x");
+	th_req(st, d0, XS_SET_TARGET, 0, &r, "99", "11", NULL);
+	CU_ASSERT_STRING_EQUAL(th_result(&r), "ENOENT");
+	th_store_free(st);
+}
+
+static void test_access_log(void)
+{
+	struct xs_store *st = th_store();
+	struct xs_conn *d0 = th_conn(st, 0, true);
+	struct th_reply r;
+	char line[512];
+
+	st->access_log = tmpfile();
+	CU_ASSERT_FATAL(st->access_log != NULL);
+	th_req(st, d0, XS_CONTROL, 0, &r, "log", "on", NULL);
+	CU_ASSERT_STRING_EQUAL(th_result(&r), "OK");
+	th_read(st, d0, 0, "/nothing");
+	th_req_raw(st, d0, XS_READ, 0, "/bad\npath", 11, &r);
+	th_req(st, d0, XS_CONTROL, 0, &r, "log", "off", NULL);
+	th_read(st, d0, 0, "/not-logged");
+	rewind(st->access_log);
+	CU_ASSERT(fgets(line, sizeof(line), st->access_log) != NULL);
+	CU_ASSERT(strstr(line, "type=CONTROL") != NULL);
+	CU_ASSERT(fgets(line, sizeof(line), st->access_log) != NULL);
+	CU_ASSERT(strstr(line, "dom=0 type=READ tx=0 path=/nothing "
+			       "result=ENOENT") != NULL);
+	CU_ASSERT(fgets(line, sizeof(line), st->access_log) != NULL);
+	CU_ASSERT(strstr(line, "path=/bad?path result=EINVAL") != NULL);
+	/* "log off" and what follows are not logged. */
+	CU_ASSERT(fgets(line, sizeof(line), st->access_log) == NULL);
+	fclose(st->access_log);
+	st->access_log = NULL;
+	th_store_free(st);
+}
+
 static CU_TestInfo tests[] = {
 	{ "parse and format", test_parse_format },
 	{ "access checks, root included", test_access },
 	{ "inheritance replaces the owner", test_inherit_owner },
 	{ "SET_PERMS rules", test_set_perms_rules },
 	{ "dom0-only requests", test_privileged_only_ops },
+	{ "SET_TARGET", test_set_target },
+	{ "access log on and off", test_access_log },
 	CU_TEST_INFO_NULL,
 };
 

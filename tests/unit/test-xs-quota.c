@@ -61,6 +61,28 @@ static void test_node_size(void)
 	th_store_free(st);
 }
 
+static void test_memory(void)
+{
+	struct xs_store *st = th_store();
+	struct xs_conn *d0 = th_conn(st, 0, true), *g;
+	char path[64], value[1024];
+	unsigned int i;
+	const char *res = "OK";
+
+	memset(value, 'm', sizeof(value) - 1);
+	value[sizeof(value) - 1] = '\0';
+	xs_quota_set(st->quota, "memory=20000");
+	g = guest_with_home(st, d0, 6);
+	for (i = 0; i < 100 && !strcmp(res, "OK"); i++) {
+		snprintf(path, sizeof(path), "m%u", i);
+		res = th_write(st, g, 0, path, value);
+	}
+	CU_ASSERT_STRING_EQUAL(res, "ENOSPC");
+	CU_ASSERT(i > 10 && i < 25);
+	CU_ASSERT(xs_domain_find(st, 6)->memory <= 20000);
+	th_store_free(st);
+}
+
 static void test_watches(void)
 {
 	struct xs_store *st = th_store();
@@ -190,6 +212,7 @@ static void test_report(void)
 static CU_TestInfo tests[] = {
 	{ "nodes per domain", test_nodes },
 	{ "node size", test_node_size },
+	{ "memory per domain", test_memory },
 	{ "watches per domain", test_watches },
 	{ "outstanding requests", test_outstanding },
 	{ "release removes nodes, watches, transactions", test_release_cleans_up },
