@@ -296,10 +296,7 @@ static int setup(struct daemon *dm)
 		return rc;
 	}
 	dm->listen_ent.kind = XS_POLL_LISTEN;
-	rc = add_fd(dm, &dm->listen_ent);
-	if (!rc)
-		rc = setup_signals(dm);
-	return rc;
+	return add_fd(dm, &dm->listen_ent);
 }
 
 int main(int argc, char **argv)
@@ -321,6 +318,9 @@ int main(int argc, char **argv)
 	rc = setup(&dm);
 	if (!rc && !dm.foreground && daemon(1, 0))
 		rc = -errno;
+	/* After daemon(): a signalfd polled across fork() never wakes. */
+	if (!rc)
+		rc = setup_signals(&dm);
 	if (!rc && dm.pidfile)
 		rc = write_pidfile(dm.pidfile);
 	if (!rc) {
