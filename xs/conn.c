@@ -144,6 +144,8 @@ int xs_conn_flush(struct xs_conn *c)
 			c->out_replies--;
 		free(m);
 	}
+	if (c->tp->kick)
+		c->tp->kick(c);
 	if (r < 0)
 		return r;
 	if (c->tp->want_write)

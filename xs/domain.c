@@ -3,7 +3,8 @@
  *
  * XS_INTRODUCE (dom0 only) maps the domain's ring page and binds its event
  * channel through the xs_ring_ops that pvhv registers, wraps the page in a
- * ring (ring.c) and creates the domain's connection.  Without ops it fails
+ * ring (ring.c) and creates the domain's connection; introducing a domain
+ * again (after resume) only rebinds its event channel.  Without ops it fails
  * with ENOSYS: nothing is faked.  XS_RELEASE drops the connection, its
  * watches and transactions, every node the domain owns (XSA-419) and the
  * domain's entries in other nodes' permission lists (XSA-322), then fires
@@ -38,6 +39,13 @@ static int ring_write(struct xs_conn *c, const void *buf, size_t len)
 	return xs_ring_write(rc->ring, buf, len);
 }
 
+static void ring_kick(struct xs_conn *c)
+{
+	struct ringconn *rc = c->tp_priv;
+
+	xs_ring_kick(rc->ring);
+}
+
 static void ringconn_free(struct ringconn *rc)
 {
 	const struct xs_ring_ops *ops = rc->st->ring_ops;
@@ -63,6 +71,7 @@ const struct xs_transport xs_ring_transport = {
 	.kind = "ring",
 	.read = ring_read,
 	.write = ring_write,
+	.kick = ring_kick,
 	.destroy = ring_destroy,
 };
 
@@ -88,12 +97,10 @@ int xs_ring_conn_event(struct xs_store *st, struct xs_conn *c)
 		r = xs_conn_handle_input(st, c);
 	if (r == -E2BIG)
 		xs_ring_set_error(rc->ring, XENSTORE_ERROR_PROTO);
-	if (r < 0) {
-		/* The ring is marked broken; the guest may reconnect. */
-		xs_conn_reset(st, c);
-		return 0;
-	}
-	return r;
+	if (r < 0)
+		xs_conn_reset(st, c);	/* ring broken; guest may reconnect */
+	xs_ring_kick(rc->ring);
+	return r < 0 ? 0 : r;
 }
 
 int xs_domid_arg(const char *s, unsigned int *domid_out)
@@ -142,6 +149,28 @@ fail:
 	return r;
 }
 
+/* Re-INTRODUCE (resume): only the event channel changes. */
+static int ringconn_rebind(struct xs_store *st, struct xs_conn *c,
+			   uint32_t port)
+{
+	const struct xs_ring_ops *ops = st->ring_ops;
+	struct ringconn *rc = c->tp_priv;
+	uint32_t local;
+	int fd;
+
+	fd = ops->bind_evtchn(st->ring_opaque, rc->domid, port, &local);
+	if (fd < 0)
+		return fd;
+	if (st->unwatch_fd)
+		st->unwatch_fd(st->loop_arg, rc->fd);
+	ops->unbind_evtchn(st->ring_opaque, rc->domid, rc->local_port);
+	rc->fd = fd;
+	rc->local_port = local;
+	if (st->watch_fd)
+		st->watch_fd(st->loop_arg, fd, c);
+	return 0;
+}
+
 int xs_req_introduce(struct xs_ctx *x, struct xs_req *req)
 {
 	unsigned long gfn, port;
@@ -157,8 +186,11 @@ int xs_req_introduce(struct xs_ctx *x, struct xs_req *req)
 	    xs_parse_uint(req->arg[2], 0xffffffffu, &port))
 		return -EINVAL;
 	d = xs_domain_find(x->st, domid);
-	if (d && d->introduced)
-		return xs_reply_str(x->conn, req, "OK");
+	if (d && d->introduced) {
+		rc = d->conn ? ringconn_rebind(x->st, d->conn, (uint32_t)port)
+			     : 0;
+		return rc ? rc : xs_reply_str(x->conn, req, "OK");
+	}
 	if (!x->st->ring_ops) {
 		xs_log_client("INTRODUCE of domain %u: no ring transport "
 			      "(pvhv ring ops not registered)", domid);

@@ -9,7 +9,9 @@
  * index sets error = XENSTORE_ERROR_RINGIDX and the ring stops working
  * until the guest requests a reconnect (connection = XENSTORE_RECONNECT),
  * which resets all indices to zero (xenstore-ring.txt).  Data is copied out
- * with wrap-around and never read twice.
+ * with wrap-around and never read twice.  Reads and writes only note that
+ * the guest should be notified; xs_ring_kick() sends one notification for
+ * the whole batch.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -24,6 +26,7 @@ struct xs_ring {
 	XENSTORE_RING_IDX req_cons;	/* ours; published to intf */
 	XENSTORE_RING_IDX rsp_prod;	/* ours; published to intf */
 	bool broken;
+	bool need_notify;		/* indices moved since the last kick */
 };
 
 static uint32_t load_shared(const uint32_t *p)
@@ -132,7 +135,7 @@ int xs_ring_read(struct xs_ring *r, void *buf, size_t len)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	r->req_cons = cons + avail;
 	store_shared(&r->intf->req_cons, r->req_cons);
-	r->notify(r->arg);
+	r->need_notify = true;
 	return (int)avail;
 }
 
@@ -160,8 +163,18 @@ int xs_ring_write(struct xs_ring *r, const void *buf, size_t len)
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	r->rsp_prod = prod + space;
 	store_shared(&r->intf->rsp_prod, r->rsp_prod);
-	r->notify(r->arg);
+	r->need_notify = true;
 	return (int)space;
+}
+
+void xs_ring_kick(struct xs_ring *r)
+{
+	/* One notification per batch: wakeups cost far more than copies. */
+	if (!r->need_notify)
+		return;
+	r->need_notify = false;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	r->notify(r->arg);
 }
 
 bool xs_ring_check_reconnect(struct xs_ring *r)

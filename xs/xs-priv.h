@@ -167,8 +167,10 @@ struct xs_transport {
 	int (*read)(struct xs_conn *c, void *buf, size_t len);
 	/* Write up to @len bytes; returns bytes taken (maybe 0) or -errno. */
 	int (*write)(struct xs_conn *c, const void *buf, size_t len);
-	/* Called when output is pending and could not all be written. */
+	/* After a flush: whether output is still pending. */
 	void (*want_write)(struct xs_conn *c, bool on);
+	/* After a batch of reads and writes (ring: notify the guest). */
+	void (*kick)(struct xs_conn *c);
 	void (*destroy)(struct xs_conn *c);
 };
 
@@ -383,6 +385,8 @@ void xs_ring_destroy(struct xs_ring *r);
 int xs_ring_read(struct xs_ring *r, void *buf, size_t len);
 /* Copy up to @len response bytes in; returns bytes written or -EIO. */
 int xs_ring_write(struct xs_ring *r, const void *buf, size_t len);
+/* Notify the guest once if indices moved since the last kick. */
+void xs_ring_kick(struct xs_ring *r);
 /* Handle connection=XENSTORE_RECONNECT; true if a reset happened. */
 bool xs_ring_check_reconnect(struct xs_ring *r);
 void xs_ring_set_error(struct xs_ring *r, uint32_t error);
