@@ -129,7 +129,7 @@ static size_t usage_of(const struct xs_domain *d, enum xs_quota_id q)
 	case XS_Q_NODES: return d->nodes;
 	case XS_Q_WATCHES: return d->watches;
 	case XS_Q_TRANSACTIONS: return d->transactions;
-	case XS_Q_MEMORY: return d->memory;
+	case XS_Q_MEMORY: return d->memory + d->tx_memory;
 	default: return 0;
 	}
 }
@@ -179,8 +179,9 @@ int xs_quota_report(struct xs_store *st, char *buf, size_t size)
 		off += (size_t)n;
 		n = snprintf(buf + off, size - off,
 			     "\ndomain %u: nodes %u watches %u transactions %u "
-			     "memory %zu%s", d->domid, d->nodes, d->watches,
-			     d->transactions, d->memory,
+			     "memory %zu (+%zu in transactions)%s", d->domid,
+			     d->nodes, d->watches, d->transactions, d->memory,
+			     d->tx_memory,
 			     d->introduced ? " introduced" : "");
 	}
 	if (n < 0 || (size_t)n >= size - off)

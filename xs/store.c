@@ -103,14 +103,32 @@ int xs_store_read(struct xs_ctx *x, const char *path, unsigned int need,
 	return can(x, out->perms, need) ? 0 : -EACCES;
 }
 
-static int set_value(struct xs_txnode *tn, const char *value,
-		     unsigned int vlen)
+/*
+ * Overlay values of a client transaction are charged to the domain's
+ * memory quota until the transaction ends (XSA-326: maximum-size nodes in
+ * every transaction).
+ */
+static void charge_tx(struct xs_ctx *x, long delta)
+{
+	struct xs_domain *d;
+
+	if (x->tx->id == 0 || delta == 0)
+		return;
+	x->tx->bytes = (size_t)((long)x->tx->bytes + delta);
+	d = xs_domain_find(x->st, x->domid);
+	if (d)
+		d->tx_memory = (size_t)((long)d->tx_memory + delta);
+}
+
+static int set_value(struct xs_ctx *x, struct xs_txnode *tn,
+		     const char *value, unsigned int vlen)
 {
 	char *v = malloc(vlen ? vlen : 1);
 
 	if (!v)
 		return -ENOMEM;
 	memcpy(v, value, vlen);
+	charge_tx(x, (long)vlen - (long)tn->vlen);
 	free(tn->value);
 	tn->value = v;
 	tn->vlen = vlen;
@@ -130,7 +148,7 @@ static struct xs_txnode *touch_existing(struct xs_ctx *x, const char *path,
 		return tn;
 	*rc_out = xs_perms_copy(v->perms, &tn->perms);
 	if (!*rc_out)
-		*rc_out = set_value(tn, v->value, v->vlen);
+		*rc_out = set_value(x, tn, v->value, v->vlen);
 	return *rc_out ? NULL : tn;
 }
 
@@ -170,7 +188,7 @@ static int create_missing(struct xs_ctx *x, const char *path,
 		xs_perms_free(&tn->perms);
 		rc = xs_perms_copy(inh, &tn->perms);
 		if (!rc)
-			rc = set_value(tn, "", 0);
+			rc = set_value(x, tn, "", 0);
 		/* Xen fires watches for the written node, not its parents. */
 		tn->implicit = true;
 	}
@@ -207,7 +225,7 @@ static int create(struct xs_ctx *x, const char *path, const char *value,
 	if (!rc) {
 		struct xs_txnode *tn = xs_tx_lookup(x->tx, path);
 
-		rc = tn ? set_value(tn, value, vlen) : -EIO;
+		rc = tn ? set_value(x, tn, value, vlen) : -EIO;
 	}
 	xs_perms_free(&inh);
 	return rc;
@@ -233,12 +251,13 @@ int xs_store_write(struct xs_ctx *x, const char *path, const char *value,
 		return done(x, rc);
 	tn = touch_existing(x, path, &v, &rc);
 	if (tn)
-		rc = set_value(tn, value, vlen);
+		rc = set_value(x, tn, value, vlen);
 	return done(x, rc);
 }
 
-static void mark_subtree_deleted(struct xs_tx *tx, const char *path)
+static void mark_subtree_deleted(struct xs_ctx *x, const char *path)
 {
+	struct xs_tx *tx = x->tx;
 	unsigned int i;
 
 	for (i = 0; i < tx->nnodes; i++) {
@@ -248,6 +267,7 @@ static void mark_subtree_deleted(struct xs_tx *tx, const char *path)
 			continue;
 		tn->deleted = true;
 		tn->dirty = false;
+		charge_tx(x, -(long)tn->vlen);
 		free(tn->value);
 		tn->value = NULL;
 		tn->vlen = 0;
@@ -276,7 +296,7 @@ int xs_store_rm(struct xs_ctx *x, const char *path)
 	tn = xs_tx_touch(x->st, x->tx, path, &rc);
 	if (!tn)
 		return done(x, rc);
-	mark_subtree_deleted(x->tx, path);
+	mark_subtree_deleted(x, path);
 	tn->wiped = true;
 	return done(x, 0);
 }

@@ -180,6 +180,9 @@ void xs_tx_free(struct xs_store *st, struct xs_tx *tx)
 			}
 		}
 		d = xs_domain_find(st, tx->conn->domid);
+		if (d)
+			d->tx_memory -= tx->bytes < d->tx_memory ?
+					tx->bytes : d->tx_memory;
 		if (d && d->transactions) {
 			d->transactions--;
 			xs_domain_put_if_unused(st, d);

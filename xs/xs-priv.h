@@ -140,6 +140,7 @@ struct xs_domain {
 	unsigned int watches;
 	unsigned int transactions;
 	size_t memory;			/* node bytes owned */
+	size_t tx_memory;		/* values held in open transactions */
 	struct xs_conn *conn;		/* its ring connection, if introduced */
 	struct xs_domain *next;
 };
@@ -273,6 +274,7 @@ struct xs_tx {
 	unsigned int nnodes, capnodes;
 	struct xs_txread *reads;
 	unsigned int nreads, capreads;
+	size_t bytes;			/* overlay values, charged to the domain */
 	struct xs_tx *next;
 };
 

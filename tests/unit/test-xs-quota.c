@@ -83,6 +83,36 @@ static void test_memory(void)
 	th_store_free(st);
 }
 
+static void test_transaction_memory(void)
+{
+	struct xs_store *st = th_store();
+	struct xs_conn *d0 = th_conn(st, 0, true), *g;
+	char path[64], value[2000];
+	uint32_t tx[10];
+	unsigned int i, j, ok = 0;
+
+	memset(value, 'm', sizeof(value) - 1);
+	value[sizeof(value) - 1] = '\0';
+	xs_quota_set(st->quota, "memory=50000");
+	g = guest_with_home(st, d0, 7);
+	/* Values parked in open transactions count against memory. */
+	for (i = 0; i < 10; i++) {
+		tx[i] = th_tx_start(st, g);
+		for (j = 0; j < 10; j++) {
+			snprintf(path, sizeof(path), "t%u", j);
+			if (!strcmp(th_write(st, g, tx[i], path, value), "OK"))
+				ok++;
+		}
+	}
+	CU_ASSERT(ok < 30);
+	CU_ASSERT(xs_domain_find(st, 7)->tx_memory <= 50000);
+	for (i = 0; i < 10; i++)
+		th_tx_end(st, g, tx[i], false);
+	CU_ASSERT_EQUAL(xs_domain_find(st, 7)->tx_memory, 0);
+	CU_ASSERT_STRING_EQUAL(th_write(st, g, 0, "after", value), "OK");
+	th_store_free(st);
+}
+
 static void test_watches(void)
 {
 	struct xs_store *st = th_store();
@@ -213,6 +243,7 @@ static CU_TestInfo tests[] = {
 	{ "nodes per domain", test_nodes },
 	{ "node size", test_node_size },
 	{ "memory per domain", test_memory },
+	{ "memory held in transactions", test_transaction_memory },
 	{ "watches per domain", test_watches },
 	{ "outstanding requests", test_outstanding },
 	{ "release removes nodes, watches, transactions", test_release_cleans_up },
