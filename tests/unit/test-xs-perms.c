@@ -152,7 +152,7 @@ static void test_access_log(void)
 	th_req(st, d0, XS_CONTROL, 0, &r, "log", "on", NULL);
 	CU_ASSERT_STRING_EQUAL(th_result(&r), "OK");
 	th_read(st, d0, 0, "/nothing");
-	th_req_raw(st, d0, XS_READ, 0, "/bad\npath", 11, &r);
+	th_req_raw(st, d0, XS_READ, 0, "/bad\npath", 10, &r);
 	th_req(st, d0, XS_CONTROL, 0, &r, "log", "off", NULL);
 	th_read(st, d0, 0, "/not-logged");
 	rewind(st->access_log);
