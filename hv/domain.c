@@ -35,6 +35,7 @@
 #include <xen/sched.h>
 
 #include "hv-priv.h"
+#include "runner.h"
 
 #define KERNEL_MAX_BYTES	(64u << 20)
 
@@ -339,6 +340,11 @@ static uint64_t runner_cpu_ns(pid_t pid)
 	return (ut + st) * (1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK));
 }
 
+uint64_t hv_domain_cpu_ns(const struct hv_domain *d)
+{
+	return d->pid > 0 ? runner_cpu_ns(d->pid) : 0;
+}
+
 /* Kills and reaps the runner; the domain's memory and identity stay. */
 static void stop_runner(struct hv_domain *d)
 {
@@ -611,6 +617,7 @@ static void restart(struct hv_domain *d)
 		snprintf(d->cause, sizeof(d->cause), "restarted %d times in %llu s; stopped restarting",
 			 HV_RESTART_BURST, HV_RESTART_WINDOW_NS / 1000000000ull);
 		sv_warn("domain %u (%s): %s", d->domid, d->name, d->cause);
+		stop_runner(d);
 		return;
 	}
 	stop_runner(d);
@@ -700,7 +707,7 @@ void hv_domain_on_exit(struct hv_domain *d)
 		return;
 	d->pid = 0;
 	d->stop_mono_ns = sv_now_ns();
-	if (si.si_code == CLD_EXITED && si.si_status == 71)
+	if (si.si_code == CLD_EXITED && si.si_status == RUNNER_EXIT_SETUP)
 		hv_domain_crash(d, "its sandbox failed to set up (see the pvhv log)");
 	else if (si.si_code == CLD_EXITED)
 		hv_domain_crash(d, "the vCPU exited with status %d", si.si_status);

@@ -203,6 +203,7 @@ void hv_domain_on_exit(struct hv_domain *d);
 void hv_domain_on_notify(struct hv_domain *d);
 void hv_domain_on_timer(struct hv_domain *d);
 void hv_domain_kick(struct hv_domain *d);
+uint64_t hv_domain_cpu_ns(const struct hv_domain *d);
 void hv_domain_destroy_all(void);
 const char *hv_state_name(enum pvh_dom_state state);
 int hv_budget_check(uint64_t kib, char *err, size_t errlen);

@@ -6,7 +6,7 @@ xs_libxs_a_SOURCES = \
 	xs/store.c xs/watch.c xs/wire.c xs/conn.c xs/request.c \
 	xs/domain.c xs/control.c xs/ring.c xs/sock.c xs/log.c
 
-sbin_PROGRAMS += xs/pvxenstored
+pkglibexec_PROGRAMS += xs/pvxenstored
 xs_pvxenstored_SOURCES = xs/pvxenstored.c
 xs_pvxenstored_LDADD = xs/libxs.a
 
