@@ -39,6 +39,7 @@ struct daemon {
 static const struct daemon daemons[] = {
 	{ "pvhv", PVH_CTL_SOCKET, SOCK_SEQPACKET, false },
 	{ "pvxenstored", "xenstored/socket", SOCK_STREAM, false },
+	{ "pvconsoled", "pvconsoled.sock", SOCK_STREAM, false },
 };
 
 static void sleep_ms(long ms)
