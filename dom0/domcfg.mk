@@ -2,7 +2,9 @@
 # validates it against dom0/domain.rng, which is installed so that pvctl
 # finds it at run time as $(pkgdatadir)/schemas/domain.rng.
 noinst_LIBRARIES += dom0/libdomcfg.a
-dom0_libdomcfg_a_SOURCES = dom0/domcfg.c dom0/domcfg.h
+# pvh_ctl.h is listed because domcfg.h includes it (enum pvh_action);
+# automake then distributes it even before hv/ lists its headers.
+dom0_libdomcfg_a_SOURCES = dom0/domcfg.c dom0/domcfg.h hv/include/public/pvh_ctl.h
 dom0_libdomcfg_a_CFLAGS = $(AM_CFLAGS) $(LIBXML2_CFLAGS) $(UUID_CFLAGS)
 
 schemasdir = $(pkgdatadir)/schemas

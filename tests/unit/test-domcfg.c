@@ -318,7 +318,25 @@ static void test_examples(void)
 	}
 }
 
-/* A missing file and a too-large one, made in a private directory. */
+/* A valid file but for a 512 KiB text node, under the size limit. */
+static int write_long_name(const char *dir, char *path, size_t len)
+{
+	FILE *f;
+	long i;
+
+	snprintf(path, len, "%s/long.xml", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fputs("<domain type='xen'><name>", f);
+	for (i = 0; i < 512L * 1024; i++)
+		fputc('a', f);
+	fputs("</name><memory unit='MiB'>64</memory>"
+	      "<os><type>linux</type><kernel>pvos</kernel></os></domain>\n", f);
+	return fclose(f);
+}
+
+/* A missing file, a huge one and a huge text node, made in a private directory. */
 static void test_generated(void)
 {
 	char tmpl[] = "/tmp/test-domcfg.XXXXXX", path[PATH_MAX];
@@ -340,6 +358,11 @@ static void test_generated(void)
 	fclose(f);
 	CU_ASSERT_EQUAL(expect_failure(path, dir, "huge.xml: the file is larger than 1048576 "
 				       "bytes; a domain XML file is a few KiB"), 0);
+	unlink(path);
+	CU_ASSERT_EQUAL(write_long_name(dir, path, sizeof(path)), 0);
+	CU_ASSERT_EQUAL(expect_failure(path, dir, "long.xml:1: /domain/name: 'aaaaaaaaaaaaaaa"
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...' is 524288 characters long; "
+		"expected at most 63"), 0);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s: not a regular file; expected a domain XML file",
 		 strrchr(dir, '/') + 1);
