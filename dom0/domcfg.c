@@ -818,6 +818,9 @@ static int explain(struct loader *ld)
 		return fail(ld, NULL, "no root element; expected <domain type='xen'>");
 	if (top.nelems != 1)
 		return 0;
+	if (root->ns && strcmp((const char *)root->name, top.elems[0].name) == 0)
+		return fail(ld, root, "<domain> is in the XML namespace '%s'; expected no "
+			    "namespace (remove xmlns)", (const char *)root->ns->href);
 	if (root->ns || strcmp((const char *)root->name, top.elems[0].name) != 0)
 		return fail(ld, root, "the root element is <%s>; expected <domain type='xen'>",
 			    (const char *)root->name);
@@ -1067,8 +1070,10 @@ static int scale_to_kib(const char *value, const char *unit, uint64_t *kib_out)
 			mult = units[i].bytes;
 	errno = 0;
 	n = strtoull(value, &end, 10);
-	if (!mult || errno || end == value || *end || value[0] == '-')
+	if (!mult || end == value || *end || !isdigit((unsigned char)value[0]))
 		return -EINVAL;
+	if (errno == ERANGE)
+		return -ERANGE;
 	if (__builtin_mul_overflow(n, mult, &bytes))
 		return -ERANGE;
 	*kib_out = bytes / 1024 + (bytes % 1024 != 0);
