@@ -73,14 +73,19 @@ struct loader {
 
 /* ---- Messages ---------------------------------------------------------- */
 
-/* Quotes a value for a message, shortened so a 1 MB name stays readable. */
+/*
+ * Copies a value for a message: one line (control characters become
+ * spaces) and shortened, so a 1 MB name stays readable.
+ */
 static const char *clip(const char *s, char *buf, size_t len)
 {
-	size_t n = strlen(s);
+	size_t i;
 
-	if (n < len - 4)
-		return s;
-	snprintf(buf, len, "%.*s...", (int)(len - 4), s);
+	for (i = 0; s[i] && i < len - 1; i++)
+		buf[i] = iscntrl((unsigned char)s[i]) ? ' ' : s[i];
+	buf[i] = '\0';
+	if (s[i])
+		memcpy(buf + len - 4, "...", 4);
 	return buf;
 }
 
@@ -103,6 +108,10 @@ static void node_path(xmlNodePtr node, char *buf, size_t len)
 
 	if (!node || node->type == XML_DOCUMENT_NODE) {
 		buf[0] = '\0';
+		return;
+	}
+	if (node->type == XML_TEXT_NODE || node->type == XML_CDATA_SECTION_NODE) {
+		node_path(node->parent, buf, len);
 		return;
 	}
 	if (node->type == XML_ATTRIBUTE_NODE) {
@@ -128,10 +137,28 @@ static void node_path(xmlNodePtr node, char *buf, size_t len)
 		snprintf(buf + used, len - used, "[%d]", idx);
 }
 
+/*
+ * libxml2 gives a text node the line where the text ends; a person wants
+ * the line of its first visible character.
+ */
+static long text_line(xmlNodePtr node)
+{
+	const char *p = (const char *)node->content;
+	long line = xmlGetLineNo(node);
+
+	while (p && isspace((unsigned char)*p))
+		p++;
+	for (; p && *p; p++)
+		line -= *p == '\n';
+	return line;
+}
+
 static long node_line(xmlNodePtr node)
 {
 	if (node && node->type == XML_ATTRIBUTE_NODE)
 		node = node->parent;
+	if (node && node->type == XML_TEXT_NODE)
+		return text_line(node);
 	return node ? xmlGetLineNo(node) : 0;
 }
 
@@ -520,6 +547,16 @@ static void join_or(char *buf, size_t len, const char *attr, const char *const *
 
 /* ---- Explaining a validation failure ----------------------------------- */
 
+/* The text of a leaf element, copied into malloc'd memory. */
+static int elem_text(struct loader *ld, xmlNodePtr node, char **out)
+{
+	xmlChar *t = xmlNodeGetContent(node);
+
+	*out = t ? strdup((const char *)t) : NULL;
+	xmlFree(t);
+	return *out ? 0 : fail_nomem(ld);
+}
+
 /* libvirt elements we know and deliberately do not run, with the reason. */
 static const struct {
 	const char *parent, *name, *why;
@@ -716,10 +753,10 @@ static int check_text(struct loader *ld, xmlNodePtr node, xmlNodePtr text,
 		return fail_nomem(ld);
 	trim(copy);
 	if (info->nelems == 0)
-		rc = fail(ld, node, "unexpected text '%s'; <%s/> must be empty",
+		rc = fail(ld, text, "unexpected text '%s'; <%s/> must be empty",
 			  clip(copy, c, sizeof(c)), (const char *)node->name);
 	else
-		rc = fail(ld, node, "unexpected text '%s'; <%s> contains only elements",
+		rc = fail(ld, text, "unexpected text '%s'; <%s> contains only elements",
 			  clip(copy, c, sizeof(c)), (const char *)node->name);
 	free(copy);
 	return rc;
@@ -783,7 +820,7 @@ static int check_missing(struct loader *ld, xmlNodePtr node, const struct sch_in
 static int explain_element(struct loader *ld, xmlNodePtr node, xmlNodePtr def, int depth)
 {
 	struct sch_info info = { .nattrs = 0 };
-	xmlChar *text;
+	char *text = NULL;
 	int rc;
 
 	if (depth > 16)
@@ -795,9 +832,12 @@ static int explain_element(struct loader *ld, xmlNodePtr node, xmlNodePtr def, i
 	if (rc == 0)
 		rc = check_missing(ld, node, &info);
 	if (rc == 0 && info.text) {
-		text = xmlNodeGetContent(node);
-		rc = text ? check_value(ld, node, info.text, (const char *)text) : fail_nomem(ld);
-		xmlFree(text);
+		rc = elem_text(ld, node, &text);	/* a token: compared trimmed */
+		if (rc == 0)
+			trim(text);
+		if (rc == 0)
+			rc = check_value(ld, node, info.text, text);
+		free(text);
 	}
 	return rc;
 }
@@ -913,16 +953,6 @@ out:
 
 /* ---- Values ------------------------------------------------------------ */
 
-/* The text of a leaf element, copied into malloc'd memory. */
-static int elem_text(struct loader *ld, xmlNodePtr node, char **out)
-{
-	xmlChar *t = xmlNodeGetContent(node);
-
-	*out = t ? strdup((const char *)t) : NULL;
-	xmlFree(t);
-	return *out ? 0 : fail_nomem(ld);
-}
-
 /* An attribute's value, pointing into the document, or NULL when absent. */
 static const char *prop(xmlNodePtr node, const char *name, xmlNodePtr *attr_out)
 {
@@ -1002,7 +1032,7 @@ static int load_name(struct loader *ld, xmlNodePtr node)
 	for (; *s; s++) {
 		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
 			return fail(ld, node, "'%s' contains %s%c%s; expected only letters, "
-				    "digits, '_', '.' and '-'", ld->cfg.name,
+				    "digits, '_', '.' and '-'", clip(ld->cfg.name, c, sizeof(c)),
 				    isprint((unsigned char)*s) ? "'" : "a control character ",
 				    isprint((unsigned char)*s) ? *s : '?',
 				    isprint((unsigned char)*s) ? "'" : "");
@@ -1145,7 +1175,7 @@ static const char *const action_names[PVH_ACTION_COUNT] = {
 
 static int load_action(struct loader *ld, xmlNodePtr node, enum pvh_action *out)
 {
-	char *text = NULL;
+	char *text = NULL, c[64];
 	int i, rc;
 
 	rc = elem_text(ld, node, &text);
@@ -1158,7 +1188,7 @@ static int load_action(struct loader *ld, xmlNodePtr node, enum pvh_action *out)
 		*out = (enum pvh_action)i;
 	else
 		rc = fail(ld, node, "'%s' is not supported; expected one of destroy, restart, "
-			  "preserve", text);
+			  "preserve", clip(text, c, sizeof(c)));
 	free(text);
 	return rc;
 }
