@@ -612,6 +612,10 @@ static int unknown_attribute(struct loader *ld, xmlAttrPtr attr, const struct sc
 	char list[512];
 	size_t n;
 
+	if (attr->ns)
+		return fail(ld, owner, "unknown attribute '%s:%s'; attributes from other XML "
+			    "namespaces are not supported", attr->ns->prefix ?
+			    (const char *)attr->ns->prefix : "", name);
 	n = item_names(info->attrs, info->nattrs, names);
 	hint = suggest(name, names, n);
 	if (hint)
@@ -1013,6 +1017,20 @@ static int find_dir(struct loader *ld)
 
 /* ---- Domain-level elements --------------------------------------------- */
 
+static int bad_name_char(struct loader *ld, xmlNodePtr node, unsigned char ch)
+{
+	char c[64], what[32];
+
+	if (ch >= 0x80)
+		snprintf(what, sizeof(what), "a non-ASCII character");
+	else if (iscntrl(ch))
+		snprintf(what, sizeof(what), "a control character");
+	else
+		snprintf(what, sizeof(what), "'%c'", ch);
+	return fail(ld, node, "'%s' contains %s; expected only letters, digits, '_', '.' "
+		    "and '-'", clip(ld->cfg.name, c, sizeof(c)), what);
+}
+
 static int load_name(struct loader *ld, xmlNodePtr node)
 {
 	const char *s;
@@ -1031,11 +1049,7 @@ static int load_name(struct loader *ld, xmlNodePtr node)
 			    clip(s, c, sizeof(c)), strlen(s), MAX_NAME_LEN);
 	for (; *s; s++) {
 		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
-			return fail(ld, node, "'%s' contains %s%c%s; expected only letters, "
-				    "digits, '_', '.' and '-'", clip(ld->cfg.name, c, sizeof(c)),
-				    isprint((unsigned char)*s) ? "'" : "a control character ",
-				    isprint((unsigned char)*s) ? *s : '?',
-				    isprint((unsigned char)*s) ? "'" : "");
+			return bad_name_char(ld, node, (unsigned char)*s);
 		digits = digits && isdigit((unsigned char)*s);
 	}
 	if (digits)
@@ -1466,6 +1480,9 @@ static int load_interface(struct loader *ld, xmlNodePtr node)
 		rc = nic_source(ld, node, nic);
 	if (rc == 0 && !(nic->model = strdup(model ? prop(model, "type", NULL) : "netfront")))
 		rc = fail_nomem(ld);
+	if (rc == 0 && script && !prop(script, "path", NULL)[0])
+		rc = fail(ld, script, "the script path is empty; expected a script name such "
+			  "as vif-bridge, or no <script>");
 	if (rc == 0 && script)
 		rc = dup_prop(ld, script, "path", &nic->script);
 	ld->cfg.nnics++;

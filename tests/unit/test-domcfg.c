@@ -339,11 +339,14 @@ static int write_long_name(const char *dir, char *path, size_t len)
 /* A missing file, a huge one and a huge text node, made in a private directory. */
 static void test_generated(void)
 {
-	char tmpl[] = "/tmp/test-domcfg.XXXXXX", path[PATH_MAX];
-	char *dir = mkdtemp(tmpl);
+	const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	char tmpl[PATH_MAX], path[PATH_MAX];
+	char *dir;
 	FILE *f;
 	long i;
 
+	snprintf(tmpl, sizeof(tmpl), "%s/test-domcfg.XXXXXX", tmp);
+	dir = mkdtemp(tmpl);
 	CU_ASSERT_FATAL(dir != NULL);
 	snprintf(path, sizeof(path), "%s/missing.xml", dir);
 	CU_ASSERT_EQUAL(expect_failure(path, dir,
@@ -366,7 +369,7 @@ static void test_generated(void)
 	unlink(path);
 	snprintf(path, sizeof(path), "%s: not a regular file; expected a domain XML file",
 		 strrchr(dir, '/') + 1);
-	CU_ASSERT_EQUAL(expect_failure(dir, "/tmp", path), 0);
+	CU_ASSERT_EQUAL(expect_failure(dir, tmp, path), 0);
 	rmdir(dir);
 }
 
