@@ -272,6 +272,16 @@ static void on_lib_error(void *data, xmlErrorPtr e)
 	ld->lib_str2 = e->str2 ? strdup(e->str2) : NULL;
 }
 
+static void forget_lib_error(struct loader *ld)
+{
+	free(ld->lib_msg);
+	free(ld->lib_str1);
+	free(ld->lib_str2);
+	ld->lib_msg = ld->lib_str1 = ld->lib_str2 = NULL;
+	ld->lib_node = NULL;
+	ld->lib_code = ld->lib_line = 0;
+}
+
 static void on_parse_error(void *ctx, xmlErrorPtr e)
 {
 	xmlParserCtxtPtr ctxt = ctx;
@@ -336,8 +346,11 @@ static int parse_buffer(struct loader *ld, const char *buf, size_t len, xmlDocPt
 	/* NONET, and deliberately no NOENT, DTDLOAD, DTDATTR, XINCLUDE or HUGE. */
 	xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOWARNING);
 	xmlParseDocument(ctxt);
-	if (!ctxt->wellFormed || !ctxt->myDoc)
+	/* An undeclared prefix (<qemu:x> without xmlns:qemu) is a namespace error. */
+	if (!ctxt->wellFormed || !ctxt->nsWellFormed || !ctxt->myDoc)
 		rc = parse_failed(ld);
+	else
+		forget_lib_error(ld);
 	if (rc == 0)
 		*doc_out = ctxt->myDoc;
 	else if (ctxt->myDoc)
