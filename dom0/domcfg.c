@@ -1236,9 +1236,11 @@ static int load_on_crash(struct loader *ld, xmlNodePtr node)
 }
 
 /*
- * A kernel with a slash is a path, relative to the domain file; a bare name
- * ("pvos") is looked up in the toolstack's kernel directory, as a shell looks
- * up a command. kernel_arg keeps the text so a caller can tell them apart.
+ * kernel is the text resolved against the domain file's directory, as every
+ * relative path is. A bare name such as "pvos" is also a name the toolstack
+ * may look up in its kernel directory when no such file sits next to the
+ * domain file; that is the caller's decision (it knows where kernels are
+ * installed), so kernel_arg keeps the text for it.
  */
 static int load_kernel(struct loader *ld, xmlNodePtr node)
 {
@@ -1250,13 +1252,7 @@ static int load_kernel(struct loader *ld, xmlNodePtr node)
 	if (!ld->cfg.kernel_arg[0])
 		return fail(ld, node, "the kernel is empty; expected a path, or a kernel name "
 			    "such as pvos");
-	if (strchr(ld->cfg.kernel_arg, '/'))
-		return resolve_path(ld, ld->cfg.kernel_arg, &ld->cfg.kernel);
-	if (asprintf(&ld->cfg.kernel, "%s/%s", SV_KERNELDIR, ld->cfg.kernel_arg) < 0) {
-		ld->cfg.kernel = NULL;
-		return fail_nomem(ld);
-	}
-	return 0;
+	return resolve_path(ld, ld->cfg.kernel_arg, &ld->cfg.kernel);
 }
 
 static int load_os(struct loader *ld, xmlNodePtr node)

@@ -3,11 +3,10 @@
  *
  * tests/domcfg/pass-CASE.xml must load; when pass-CASE.expect exists, each
  * of its "key=value" lines must match the loaded field (@DIR@ stands for
- * the absolute directory of the golden files, @KERNELDIR@ for the
- * toolstack's kernel directory). tests/domcfg/fail-CASE.xml must fail with
- * exactly the message in fail-CASE.expect, after the directory part of the
- * file name is removed so that the message does not depend on where the
- * tree lives. A mismatch prints both messages.
+ * the absolute directory of the golden files). tests/domcfg/fail-CASE.xml
+ * must fail with exactly the message in fail-CASE.expect, after the
+ * directory part of the file name is removed so that the message does not
+ * depend on where the tree lives. A mismatch prints both messages.
  *
  * Cases that cannot live in the tree (a missing file, a file over the size
  * limit) are generated in a private temporary directory.
@@ -175,19 +174,17 @@ static int dom_field(const struct domcfg *c, const char *key, char *buf, size_t 
 	return 0;
 }
 
-/* Expands @DIR@ and @KERNELDIR@ in an expected value. */
+/* Expands @DIR@ in an expected value. */
 static void expand(const char *in, char *out, size_t len)
 {
 	const char *p;
 
-	if (strlen(in) + strlen(golden_dir) + strlen(SV_KERNELDIR) >= len) {
+	if (strlen(in) + strlen(golden_dir) >= len) {
 		snprintf(out, len, "(too long)");
 		return;
 	}
 	if ((p = strstr(in, "@DIR@")))
 		snprintf(out, len, "%.*s%s%s", (int)(p - in), in, golden_dir, p + 5);
-	else if ((p = strstr(in, "@KERNELDIR@")))
-		snprintf(out, len, "%.*s%s%s", (int)(p - in), in, SV_KERNELDIR, p + 11);
 	else
 		snprintf(out, len, "%s", in);
 }
