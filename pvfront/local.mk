@@ -28,6 +28,10 @@ pvfront_pvos_SOURCES = \
 	pvfront/kernel/workloads/idle.c \
 	pvfront/kernel/workloads/timer.c \
 	pvfront/kernel/workloads/hcall_bench.c \
+	pvfront/kernel/workloads/selftest.c \
+	pvfront/kernel/workloads/selftest_evtchn.c \
+	pvfront/kernel/workloads/selftest_gnttab.c \
+	pvfront/kernel/workloads/selftest-priv.h \
 	pvfront/xen/xenport.h \
 	pvfront/xen/xenfront.h \
 	pvfront/xen/evtchn.c \
@@ -102,3 +106,4 @@ pvfront_tests_pvos_unit_CPPFLAGS = $(AM_CPPFLAGS) \
 	$(CUNIT_CFLAGS)
 pvfront_tests_pvos_unit_LDADD = $(CUNIT_LIBS)
 EXTRA_DIST += pvfront/kernel/printf.c pvfront/kernel/string.c
+EXTRA_DIST += pvfront/tests/selftest.sh

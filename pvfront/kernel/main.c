@@ -43,6 +43,7 @@ static const struct workload workloads[] = {
 	{ "idle", workload_idle },
 	{ "timer", workload_timer },
 	{ "hcall-bench", workload_hcall_bench },
+	{ "selftest", workload_selftest },
 };
 
 __attribute__((noreturn)) void pvos_main(const start_info_t *si);
