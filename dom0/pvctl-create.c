@@ -160,6 +160,28 @@ static int dry_run(const struct prepared *p, const char *file)
 	return 0;
 }
 
+/* XenStore's part of create; on failure the domain goes again. */
+static int introduce(const struct prepared *p, const struct pvh_ctl_created *out)
+{
+	struct pvctl_xs_domain x = {
+		.domid = out->domid, .name = p->req.name, .uuid = p->req.uuid,
+		.mem_kib = p->req.mem_kib, .store_port = out->store_port,
+		.console_port = out->console_port,
+	};
+	struct pvh_ctl_dom sel;
+	char err[400];
+	int rc;
+
+	rc = pvctl_xs_introduce(&x, err, sizeof(err));
+	if (rc == 0)
+		return 0;
+	pvctl_err("%s; the domain was not created", err);
+	snprintf(sel.dom, sizeof(sel.dom), "%u", out->domid);
+	pvctl_call_quiet(PVH_CTL_DESTROY, &sel, sizeof(sel), -1, NULL, 0, NULL, err, sizeof(err));
+	pvctl_xs_release(out->domid);
+	return rc;
+}
+
 static int create(struct prepared *p)
 {
 	struct pvh_ctl_created out;
@@ -173,6 +195,9 @@ static int create(struct prepared *p)
 	}
 	rc = pvctl_call(PVH_CTL_CREATE, &p->req, sizeof(p->req), fd, &out, sizeof(out), &len);
 	close(fd);
+	if (rc < 0)
+		return rc;
+	rc = introduce(p, &out);
 	if (rc == 0)
 		printf("Domain %u (%s) created%s.\n", out.domid, p->req.name,
 		       p->req.start_paused ? ", paused" : "");

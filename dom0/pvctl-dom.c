@@ -12,8 +12,10 @@
 
 static int domain_op(int argc, char **argv, const char *cmd, uint32_t type, const char *done)
 {
+	struct pvh_ctl_dominfo info;
 	struct pvh_ctl_dom sel;
 	char err[600] = "";
+	bool id_known;
 	int rc;
 
 	if (pvctl_wants_help(argc, argv, cmd))
@@ -24,6 +26,7 @@ static int domain_op(int argc, char **argv, const char *cmd, uint32_t type, cons
 		pvctl_err("'%s' is too long for a domain name", argv[1]);
 		return 1;
 	}
+	id_known = type == PVH_CTL_DESTROY && pvctl_dominfo(argv[1], &info, true) == 0;
 	rc = pvctl_call_quiet(type, &sel, sizeof(sel), -1, NULL, 0, NULL, err, sizeof(err));
 	if (rc == -ENOENT && type == PVH_CTL_DESTROY && strstr(err, "no domain")) {
 		printf("No domain '%s': nothing to destroy.\n", argv[1]);
@@ -33,6 +36,8 @@ static int domain_op(int argc, char **argv, const char *cmd, uint32_t type, cons
 		pvctl_err("%s", err[0] ? err : strerror(-rc));
 		return 1;
 	}
+	if (type == PVH_CTL_DESTROY && id_known)
+		pvctl_xs_release(info.domid);
 	printf("Domain %s %s.\n", argv[1], done);
 	return 0;
 }

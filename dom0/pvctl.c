@@ -1,7 +1,8 @@
 /*
  * pvctl.c: the toolstack's one command, in the manner of xl. Global
  * options come first (--rundir DIR), then a command from the table below.
- * Commands return their exit status: 0 success, 1 failure, 2 usage.
+ * Commands return their exit status: 0 success, 1 failure, 2 usage, and
+ * for `host status` 3 when a daemon is down.
  */
 #include <stdarg.h>
 #include <stdio.h>

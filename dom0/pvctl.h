@@ -51,6 +51,20 @@ int pvctl_call_quiet(uint32_t type, const void *req, size_t req_len, int fd,
 /* Looks a domain up by name or id. Returns 0, -ENOENT, or another -errno. */
 int pvctl_dominfo(const char *dom, struct pvh_ctl_dominfo *out, bool quiet);
 
+/* xslayout.c: the domain's XenStore tree, introduce and release. */
+struct pvctl_xs_domain {
+	uint32_t domid;
+	const char *name;
+	const uint8_t *uuid;
+	uint64_t mem_kib;
+	uint32_t store_port;
+	uint32_t console_port;
+};
+struct xs_handle;
+struct xs_handle *pvctl_xs_open(char *err, size_t errlen);
+int pvctl_xs_introduce(const struct pvctl_xs_domain *x, char *err, size_t errlen);
+void pvctl_xs_release(uint32_t domid);
+
 /* Formatting shared by list and dominfo. */
 const char *pvctl_state_name(uint32_t state);
 const char *pvctl_reason_name(int reason);

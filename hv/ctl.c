@@ -36,12 +36,14 @@ static void conn_close(struct ctl_conn *c)
 			break;
 		}
 	}
+	hv_dom0_release(c);
 	hv_epoll_del(c->fd);
 	close(c->fd);
 	free(c);
 }
 
-static void reply(struct ctl_conn *c, uint32_t type, int status, const void *body, size_t len)
+static void reply_fd(struct ctl_conn *c, uint32_t type, int status, const void *body,
+		     size_t len, int fd)
 {
 	struct pvh_ctl_rsp *rsp = (struct pvh_ctl_rsp *)reply_buf;
 
@@ -55,8 +57,13 @@ static void reply(struct ctl_conn *c, uint32_t type, int status, const void *bod
 	rsp->len = (uint32_t)len;
 	if (len && body != reply_buf + sizeof(*rsp))
 		memcpy(reply_buf + sizeof(*rsp), body, len);
-	if (sv_send_msg(c->fd, reply_buf, sizeof(*rsp) + len, -1) < 0)
+	if (sv_send_msg(c->fd, reply_buf, sizeof(*rsp) + len, fd) < 0)
 		sv_debug("control reply failed");
+}
+
+static void reply(struct ctl_conn *c, uint32_t type, int status, const void *body, size_t len)
+{
+	reply_fd(c, type, status, body, len, -1);
 }
 
 static void reply_err(struct ctl_conn *c, uint32_t type, int status, const char *msg)
@@ -100,6 +107,7 @@ static void do_create(struct ctl_conn *c, uint32_t type, const void *body, size_
 {
 	struct pvh_ctl_create req;
 	struct pvh_ctl_created out = { 0 };
+	struct hv_domain *d;
 	char err[512] = "";
 	int rc;
 
@@ -114,6 +122,11 @@ static void do_create(struct ctl_conn *c, uint32_t type, const void *body, size_
 		return;
 	}
 	*fd = -1;	/* the domain owns it now */
+	d = hv_domain_by_id(out.domid);
+	if (d) {
+		out.store_port = d->store_port;
+		out.console_port = d->console_port;
+	}
 	reply(c, type, 0, &out, sizeof(out));
 }
 
@@ -153,6 +166,80 @@ static void do_domain_op(struct ctl_conn *c, uint32_t type, const void *body, si
 		reply(c, type, 0, NULL, 0);
 }
 
+static void do_evtchn(struct ctl_conn *c, uint32_t type, const void *body, size_t len)
+{
+	struct pvh_ctl_evtchn ev;
+	char msg[160];
+	int fd = -1, rc;
+
+	if (len != sizeof(ev)) {
+		if (type != PVH_CTL_EVTCHN_NOTIFY)
+			reply_err(c, type, -EINVAL, "malformed event channel request");
+		return;
+	}
+	memcpy(&ev, body, sizeof(ev));
+	switch (type) {
+	case PVH_CTL_EVTCHN_NOTIFY:
+		hv_dom0_notify(c, ev.local_port);	/* fire and forget */
+		return;
+	case PVH_CTL_EVTCHN_BIND:
+		rc = hv_dom0_bind(c, ev.domid, ev.remote_port, &ev.local_port, &fd);
+		break;
+	default:
+		rc = hv_dom0_unbind(c, ev.local_port);
+		break;
+	}
+	if (rc < 0) {
+		snprintf(msg, sizeof(msg), "event channel %s domain %u port %u: %s",
+			 type == PVH_CTL_EVTCHN_BIND ? "bind to" : "unbind of", ev.domid,
+			 type == PVH_CTL_EVTCHN_BIND ? ev.remote_port : ev.local_port, strerror(-rc));
+		reply_err(c, type, rc, msg);
+		return;
+	}
+	reply_fd(c, type, 0, &ev, sizeof(ev), fd);
+}
+
+static void do_gnt(struct ctl_conn *c, uint32_t type, const void *body, size_t len)
+{
+	struct pvh_ctl_gnt g;
+	char msg[160];
+	int fd = -1, st;
+
+	if (len != sizeof(g)) {
+		reply_err(c, type, -EINVAL, "malformed grant request");
+		return;
+	}
+	memcpy(&g, body, sizeof(g));
+	if (type == PVH_CTL_GNT_MAP)
+		st = hv_dom0_map(c, g.domid, g.ref, g.readonly, &g.handle, &g.offset, &fd);
+	else
+		st = hv_dom0_unmap(c, g.handle);
+	if (st != 0) {
+		snprintf(msg, sizeof(msg), "grant %s domain %u ref %u handle %u: GNTST %d",
+			 type == PVH_CTL_GNT_MAP ? "map of" : "unmap of", g.domid, g.ref, g.handle, st);
+		reply_err(c, type, st == -4 /* GNTST_bad_handle */ ? -EBADF : -EPERM, msg);
+		return;
+	}
+	reply_fd(c, type, 0, &g, sizeof(g), fd);
+}
+
+static void do_virq(struct ctl_conn *c, uint32_t type, const void *body, size_t len)
+{
+	struct pvh_ctl_virq v;
+	int fd = -1, rc;
+
+	if (len != sizeof(v)) {
+		reply_err(c, type, -EINVAL, "malformed VIRQ request");
+		return;
+	}
+	memcpy(&v, body, sizeof(v));
+	rc = hv_dom0_virq_bind(c, v.virq, &fd);
+	if (rc < 0)
+		reply_err(c, type, rc, "only VIRQ_DOM_EXC can be bound by dom0");
+	else
+		reply_fd(c, type, 0, &v, sizeof(v), fd);
+}
+
 static void dispatch(struct ctl_conn *c, const struct pvh_ctl_req *req, const void *body, int *fd)
 {
 	switch (req->type) {
@@ -164,6 +251,18 @@ static void dispatch(struct ctl_conn *c, const struct pvh_ctl_req *req, const vo
 	case PVH_CTL_PAUSE:
 	case PVH_CTL_UNPAUSE:
 		do_domain_op(c, req->type, body, req->len);
+		break;
+	case PVH_CTL_EVTCHN_BIND:
+	case PVH_CTL_EVTCHN_NOTIFY:
+	case PVH_CTL_EVTCHN_UNBIND:
+		do_evtchn(c, req->type, body, req->len);
+		break;
+	case PVH_CTL_GNT_MAP:
+	case PVH_CTL_GNT_UNMAP:
+		do_gnt(c, req->type, body, req->len);
+		break;
+	case PVH_CTL_VIRQ_BIND:
+		do_virq(c, req->type, body, req->len);
 		break;
 	default:
 		reply_err(c, req->type, -ENOSYS, "unknown control request (pvctl and pvhv versions differ?)");

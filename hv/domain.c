@@ -35,6 +35,7 @@
 #include <xen/sched.h>
 
 #include "hv-priv.h"
+#include "runner.h"
 
 #define KERNEL_MAX_BYTES	(64u << 20)
 
@@ -79,6 +80,17 @@ struct hv_domain *hv_domain_find(const char *sel)
 			continue;
 		if (by_id ? d->domid == domid : strcmp(d->name, sel) == 0)
 			return d;
+	}
+	return NULL;
+}
+
+struct hv_domain *hv_domain_by_id(uint32_t domid)
+{
+	if (domid == 0)
+		return hv.dom0.ports ? &hv.dom0 : NULL;
+	for (unsigned int i = 0; i < HV_MAX_DOMAINS; i++) {
+		if (hv.domains[i] && hv.domains[i]->domid == domid)
+			return hv.domains[i];
 	}
 	return NULL;
 }
@@ -251,6 +263,8 @@ static int build(struct hv_domain *d, char *err, size_t errlen)
 		.cmdline = d->cmdline,
 		.tsc_to_system_mul = hv.tsc_to_system_mul,
 		.tsc_shift = hv.tsc_shift,
+		.store_evtchn = d->store_port,
+		.console_evtchn = d->console_port,
 	};
 	char why[256];
 	uint8_t *elf = NULL;
@@ -326,6 +340,11 @@ static uint64_t runner_cpu_ns(pid_t pid)
 	return (ut + st) * (1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK));
 }
 
+uint64_t hv_domain_cpu_ns(const struct hv_domain *d)
+{
+	return d->pid > 0 ? runner_cpu_ns(d->pid) : 0;
+}
+
 /* Kills and reaps the runner; the domain's memory and identity stay. */
 static void stop_runner(struct hv_domain *d)
 {
@@ -365,7 +384,11 @@ static void table_remove(struct hv_domain *d)
 /* The one teardown path: undoes whatever part of create happened. */
 static void domain_release(struct hv_domain *d)
 {
+	hv_dom0_dom_exc();
 	stop_runner(d);
+	hv_evtchn_destroy(d);
+	hv_gnttab_destroy(d);
+	hv_gnttab_free(d);
 	close_fd(&d->timer_fd, true);
 	close_fd(&d->event_fd, false);
 	close_fd(&d->console_fd, false);
@@ -425,8 +448,18 @@ static int boot_domain(struct hv_domain *d, bool start_paused, bool fresh_log,
 	int rc;
 
 	rc = alloc_memory(d, err, errlen);
+	/* The toolstack's part in Xen: ring ports offered to dom0. */
+	if (rc == 0 && (hv_evtchn_alloc_unbound(d, 0, &d->store_port) < 0 ||
+			hv_evtchn_alloc_unbound(d, 0, &d->console_port) < 0)) {
+		snprintf(err, errlen, "no event channel ports left for the rings");
+		rc = -ENOSPC;
+	}
 	if (rc == 0)
 		rc = build(d, err, errlen);
+	if (rc == 0) {
+		d->gnt_frames = 1;
+		hv_gnttab_seed(d);
+	}
 	if (rc == 0 && d->console_fd < 0)
 		rc = open_console(d, fresh_log, err, errlen);
 	if (rc == 0)
@@ -458,6 +491,10 @@ int hv_domain_create(const struct pvh_ctl_create *req, int kernel_fd,
 	d->max_pages = d->nr_pages;
 	hv.used_kib += d->max_pages * (PVH_PAGE_SIZE >> 10);
 	rc = make_fds(d, err, errlen);
+	if (rc == 0 && (hv_evtchn_init(d) < 0 || hv_gnttab_init(d) < 0)) {
+		snprintf(err, errlen, "out of memory for the domain's event channels and grant table");
+		rc = -ENOMEM;
+	}
 	if (rc == 0)
 		rc = boot_domain(d, req->start_paused, true, err, errlen);
 	if (rc < 0) {
@@ -465,17 +502,41 @@ int hv_domain_create(const struct pvh_ctl_create *req, int kernel_fd,
 		domain_release(d);
 		return rc;
 	}
+	hv_dom0_dom_exc();
 	sv_info("domain %u (%s) created: %" PRIu64 " KiB, cmdline \"%s\"%s", d->domid, d->name,
 		req->mem_kib, d->cmdline, req->start_paused ? ", paused" : "");
 	*domid_out = d->domid;
 	return 0;
 }
 
+/*
+ * Destroy stops the domain at once. Its memory goes too unless other
+ * domains still map its grants: then it stays "dying" until the last
+ * unmap (gnttab.c calls hv_domain_reap).
+ */
 int hv_domain_destroy(struct hv_domain *d)
 {
+	if (d->state == PVH_STATE_DYING)
+		return 0;
+	stop_runner(d);
+	hv_evtchn_destroy(d);
+	hv_gnttab_release_maps(d);
+	if (d->gnt_pins) {
+		d->state = PVH_STATE_DYING;
+		hv_dom0_dom_exc();
+		sv_info("domain %u (%s) dying: %llu grant mappings still held", d->domid, d->name,
+			(unsigned long long)d->gnt_pins);
+		return 0;
+	}
 	sv_info("domain %u (%s) destroyed", d->domid, d->name);
 	domain_release(d);
 	return 0;
+}
+
+void hv_domain_reap(struct hv_domain *d)
+{
+	sv_info("domain %u (%s): last grant mapping released; destroyed", d->domid, d->name);
+	domain_release(d);
 }
 
 int hv_domain_pause(struct hv_domain *d, char *err, size_t errlen)
@@ -530,6 +591,8 @@ void hv_domain_info(const struct hv_domain *d, struct pvh_ctl_dominfo *out)
 	out->restarts = d->restarts;
 	out->pid = d->pid;
 	sv_strlcpy(out->cause, d->cause, sizeof(out->cause));
+	out->store_port = d->store_port;
+	out->console_port = d->console_port;
 }
 
 /* True when restarts have come too fast: the domain is crash-looping. */
@@ -554,9 +617,18 @@ static void restart(struct hv_domain *d)
 		snprintf(d->cause, sizeof(d->cause), "restarted %d times in %llu s; stopped restarting",
 			 HV_RESTART_BURST, HV_RESTART_WINDOW_NS / 1000000000ull);
 		sv_warn("domain %u (%s): %s", d->domid, d->name, d->cause);
+		stop_runner(d);
 		return;
 	}
 	stop_runner(d);
+	hv_evtchn_reset(d);
+	hv_gnttab_release_maps(d);
+	if (d->gnt_pins) {
+		d->state = PVH_STATE_CRASHED;
+		snprintf(d->cause, sizeof(d->cause), "cannot restart: other domains still map its pages");
+		return;
+	}
+	memset(d->gnt_active, 0, (size_t)d->max_grant_frames * (PVH_PAGE_SIZE / 8) * sizeof(*d->gnt_active));
 	free_memory(d);
 	d->restarts++;
 	d->state = PVH_STATE_RUNNING;
@@ -594,6 +666,7 @@ void hv_domain_shutdown(struct hv_domain *d, int reason)
 {
 	enum pvh_action action;
 
+	hv_dom0_dom_exc();
 	d->state = PVH_STATE_SHUTDOWN;
 	d->reason = reason;
 	sv_info("domain %u (%s) shut down (%s)", d->domid, d->name, reason_name(reason));
@@ -621,6 +694,7 @@ void hv_domain_crash(struct hv_domain *d, const char *fmt, ...)
 	vsnprintf(d->cause, sizeof(d->cause), fmt, ap);
 	va_end(ap);
 	sv_warn("domain %u (%s) crashed: %s", d->domid, d->name, d->cause);
+	hv_dom0_dom_exc();
 	apply_action(d, d->on_crash);
 }
 
@@ -633,7 +707,7 @@ void hv_domain_on_exit(struct hv_domain *d)
 		return;
 	d->pid = 0;
 	d->stop_mono_ns = sv_now_ns();
-	if (si.si_code == CLD_EXITED && si.si_status == 71)
+	if (si.si_code == CLD_EXITED && si.si_status == RUNNER_EXIT_SETUP)
 		hv_domain_crash(d, "its sandbox failed to set up (see the pvhv log)");
 	else if (si.si_code == CLD_EXITED)
 		hv_domain_crash(d, "the vCPU exited with status %d", si.si_status);
@@ -676,6 +750,7 @@ void hv_domain_on_timer(struct hv_domain *d)
 
 	if (read(d->timer_fd, &expirations, sizeof(expirations)) != sizeof(expirations))
 		return;
+	hv_evtchn_raise_virq(d, VIRQ_TIMER);
 	hv_domain_kick(d);
 }
 

@@ -42,6 +42,40 @@ struct hv_src {
 	void *obj;
 };
 
+/* Event channel port states (event_channel.c's ECS_*). */
+enum hv_ecs {
+	HV_ECS_FREE = 0,
+	HV_ECS_RESERVED,
+	HV_ECS_UNBOUND,
+	HV_ECS_INTERDOMAIN,
+	HV_ECS_VIRQ,
+	HV_ECS_IPI,
+};
+
+struct hv_evtchn {
+	uint8_t state;		/* enum hv_ecs */
+	uint16_t virq;
+	uint16_t remote_dom;	/* unbound: who may bind; interdomain: the peer */
+	uint32_t remote_port;
+};
+
+/* A granted entry in use: pins by kind, and what was pinned. */
+struct hv_gnt_active {
+	uint16_t pin_r, pin_w;
+	uint16_t domid;		/* the mapper holding the pins */
+	uint64_t frame;		/* the frame as it was when first pinned */
+};
+
+/* One mapping a domain holds of another's grant. */
+struct hv_maptrack {
+	bool in_use;
+	bool write;
+	uint16_t dom;
+	uint32_t ref;
+};
+
+#define HV_NR_VIRQS		24	/* NR_VIRQS */
+
 /* The result of building a domain: where the runner starts it. */
 struct hv_boot {
 	uint64_t entry;		/* guest-virtual */
@@ -103,6 +137,16 @@ struct hv_domain {
 	uint32_t restarts;
 	uint64_t restart_times[HV_RESTART_BURST];
 
+	struct hv_evtchn *ports;	/* event channels, nports of them */
+	uint32_t nports;
+	uint32_t virq_to_port[HV_NR_VIRQS];
+	uint32_t store_port, console_port;	/* offered to dom0 at build */
+
+	uint32_t gnt_frames;		/* grant table frames in use */
+	struct hv_gnt_active *gnt_active;	/* per entry, max_grant_frames' worth */
+	uint64_t gnt_pins;		/* pins others hold on our grants */
+	struct hv_maptrack *maptrack;	/* grants of others we hold */
+
 	struct hv_src src_hcall, src_notify, src_timer, src_exit;
 	struct sv_ratelimit log_rl;
 };
@@ -121,6 +165,7 @@ struct hv {
 	uint32_t tsc_to_system_mul;
 	int8_t tsc_shift;
 	bool no_sandbox_ns;		/* for hosts without namespaces */
+	struct hv_domain dom0;		/* the host's daemons, as one domain */
 	struct hv_domain *domains[HV_MAX_DOMAINS];
 	unsigned int ndomains;
 };
@@ -143,6 +188,8 @@ void hv_tsc_scale(uint64_t tsc_hz, uint32_t *mul_out, int8_t *shift_out);
 
 /* domain.c */
 struct hv_domain *hv_domain_find(const char *sel);
+struct hv_domain *hv_domain_by_id(uint32_t domid);
+void hv_domain_reap(struct hv_domain *d);
 int hv_domain_create(const struct pvh_ctl_create *req, int kernel_fd,
 		     uint32_t *domid_out, char *err, size_t errlen);
 int hv_domain_destroy(struct hv_domain *d);
@@ -156,9 +203,47 @@ void hv_domain_on_exit(struct hv_domain *d);
 void hv_domain_on_notify(struct hv_domain *d);
 void hv_domain_on_timer(struct hv_domain *d);
 void hv_domain_kick(struct hv_domain *d);
+uint64_t hv_domain_cpu_ns(const struct hv_domain *d);
 void hv_domain_destroy_all(void);
 const char *hv_state_name(enum pvh_dom_state state);
 int hv_budget_check(uint64_t kib, char *err, size_t errlen);
+
+/* evtchn.c */
+int hv_evtchn_init(struct hv_domain *d);
+int hv_evtchn_alloc_unbound(struct hv_domain *d, uint16_t remote_dom, uint32_t *port_out);
+void hv_evtchn_destroy(struct hv_domain *d);
+void hv_evtchn_reset(struct hv_domain *d);
+int64_t hv_evtchn_op(struct hv_domain *d, uint64_t cmd, uint64_t arg_paddr);
+int hv_evtchn_close(struct hv_domain *d, uint32_t port);
+int hv_evtchn_send(struct hv_domain *d, uint32_t port);
+void hv_evtchn_set_pending(struct hv_domain *d, uint32_t port);
+void hv_evtchn_raise_virq(struct hv_domain *d, unsigned int virq);
+
+/* gnttab.c */
+int hv_gnttab_init(struct hv_domain *d);
+void hv_gnttab_seed(struct hv_domain *d);
+int64_t hv_gnttab_op(struct hv_domain *d, uint64_t cmd, uint64_t args, uint64_t count);
+void hv_gnttab_release_maps(struct hv_domain *d);
+struct gnttab_map_grant_ref;
+struct gnttab_unmap_grant_ref;
+void hv_gnttab_map(struct hv_domain *d, struct gnttab_map_grant_ref *op);
+void hv_gnttab_unmap(struct hv_domain *d, struct gnttab_unmap_grant_ref *op);
+
+/* dom0.c: domain 0's ports and mappings, held by control connections. */
+int hv_dom0_init(void);
+void hv_dom0_deliver(uint32_t port);
+int hv_dom0_bind(const void *owner, uint32_t domid, uint32_t remote_port,
+		 uint32_t *port_out, int *fd_out);
+int hv_dom0_notify(const void *owner, uint32_t port);
+int hv_dom0_unbind(const void *owner, uint32_t port);
+int hv_dom0_map(const void *owner, uint32_t domid, uint32_t ref, bool readonly,
+		uint32_t *handle_out, uint64_t *offset_out, int *memfd_out);
+int hv_dom0_unmap(const void *owner, uint32_t handle);
+void hv_dom0_release(const void *owner);
+int hv_dom0_virq_bind(const void *owner, uint32_t virq, int *fd_out);
+void hv_dom0_dom_exc(void);
+void hv_gnttab_destroy(struct hv_domain *d);
+void hv_gnttab_free(struct hv_domain *d);
 
 /* spawn.c: start a runner for a built domain and do the handshake. */
 int hv_spawn_runner(struct hv_domain *d, bool start_paused, char *err, size_t errlen);

@@ -42,10 +42,11 @@ static void rotate_console(struct hv_domain *d)
 
 	snprintf(path, sizeof(path), "%s/console/%s.log", hv.rundir, d->name);
 	snprintf(old, sizeof(old), "%s.old", path);
-	if (rename(path, old) < 0 || ftruncate(d->console_fd, 0) < 0)
+	if (rename(path, old) < 0)
 		return;
+	/* The open descriptor follows the renamed file; start a new one. */
 	close(d->console_fd);
-	d->console_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	d->console_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640);
 	d->console_bytes = 0;
 }
 
@@ -129,10 +130,7 @@ static int64_t do_xen_version(struct hv_domain *d, const uint64_t arg[5])
 	case XENVER_get_features:
 		if (hv_gmem_read(d, arg[1], &fi, sizeof(fi)) < 0)
 			return -EFAULT;
-		if (fi.submap_idx != 0)
-			fi.submap = 0;
-		else
-			fi.submap = 0;	/* no optional features yet */
+		fi.submap = 0;	/* no optional features in any submap yet */
 		return hv_gmem_write(d, arg[1], &fi, sizeof(fi)) < 0 ? -EFAULT : 0;
 	case XENVER_pagesize:
 		return PVH_PAGE_SIZE;
@@ -198,14 +196,26 @@ static int64_t do_vcpu_op(struct hv_domain *d, const uint64_t arg[5])
 		memset(&rs, 0, sizeof(rs));
 		rs.state = RUNSTATE_running;
 		rs.state_entry_time = sv_now_ns();
-		rs.time[RUNSTATE_running] = d->cpu_ns_prev;
+		rs.time[RUNSTATE_running] = d->cpu_ns_prev + hv_domain_cpu_ns(d);
 		return hv_gmem_write(d, arg[2], &rs, sizeof(rs)) < 0 ? -EFAULT : 0;
 	default:
 		return -ENOSYS;
 	}
 }
 
+static int64_t do_event_channel_op(struct hv_domain *d, const uint64_t arg[5])
+{
+	return hv_evtchn_op(d, arg[0], arg[1]);
+}
+
+static int64_t do_grant_table_op(struct hv_domain *d, const uint64_t arg[5])
+{
+	return hv_gnttab_op(d, arg[0], arg[1], arg[2]);
+}
+
 static const hcall_fn hcall_table[] = {
+	[__HYPERVISOR_event_channel_op] = do_event_channel_op,
+	[__HYPERVISOR_grant_table_op] = do_grant_table_op,
 	[__HYPERVISOR_console_io] = do_console_io,
 	[__HYPERVISOR_sched_op] = do_sched_op,
 	[__HYPERVISOR_xen_version] = do_xen_version,
@@ -233,6 +243,10 @@ void hv_hcall_on_readable(struct hv_domain *d)
 		return;
 	if (n == 0 || n == -ECONNRESET) {
 		hv_epoll_del(d->hcall_fd);	/* the exit handler reports why */
+		return;
+	}
+	if (n < 0) {
+		hv_domain_crash(d, "malformed hypercall message (%s)", strerror((int)-n));
 		return;
 	}
 	if (n != sizeof(req) || req.magic != PVH_HCALL_MAGIC) {

@@ -2,7 +2,7 @@
 noinst_LIBRARIES += hv/libhv.a
 hv_libhv_a_SOURCES = hv/hv-priv.h hv/runner.h \
 	hv/builder.c hv/gmem.c hv/time.c hv/domain.c hv/spawn.c \
-	hv/hypercall.c hv/ctl.c
+	hv/hypercall.c hv/ctl.c hv/evtchn.c hv/gnttab.c hv/dom0.c
 hv_libhv_a_CFLAGS = $(AM_CFLAGS) $(LIBSECCOMP_CFLAGS)
 
 pkglibexec_PROGRAMS += hv/pvhv hv/pvhv-runner
@@ -22,11 +22,16 @@ EXTRA_DIST += hv/README.md hv/include/public/pvh_layout.h \
 	hv/include/public/pvh_trap.h hv/include/public/pvh_ctl.h
 
 # Unit tests: the builder and hypercall handlers run in user space as-is.
-check_PROGRAMS += tests/unit/test-hv-builder tests/unit/test-hv-hypercall
-TESTS += tests/unit/test-hv-builder tests/unit/test-hv-hypercall
+check_PROGRAMS += tests/unit/test-hv-builder tests/unit/test-hv-hypercall \
+	tests/unit/test-hv-evtchn-gnttab
+TESTS += tests/unit/test-hv-builder tests/unit/test-hv-hypercall \
+	tests/unit/test-hv-evtchn-gnttab
 tests_unit_test_hv_builder_SOURCES = tests/unit/test-hv-builder.c tests/unit/cunit-main.h
 tests_unit_test_hv_builder_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) -I$(top_srcdir)/hv
 tests_unit_test_hv_builder_LDADD = hv/libhv.a common/libsv.a $(CUNIT_LIBS)
 tests_unit_test_hv_hypercall_SOURCES = tests/unit/test-hv-hypercall.c tests/unit/cunit-main.h
 tests_unit_test_hv_hypercall_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) -I$(top_srcdir)/hv
 tests_unit_test_hv_hypercall_LDADD = hv/libhv.a common/libsv.a $(LIBSECCOMP_LIBS) $(CUNIT_LIBS)
+tests_unit_test_hv_evtchn_gnttab_SOURCES = tests/unit/test-hv-evtchn-gnttab.c tests/unit/cunit-main.h
+tests_unit_test_hv_evtchn_gnttab_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) -I$(top_srcdir)/hv
+tests_unit_test_hv_evtchn_gnttab_LDADD = hv/libhv.a common/libsv.a $(LIBSECCOMP_LIBS) $(CUNIT_LIBS)

@@ -183,9 +183,10 @@ static void run_loop(int lfd, int sfd)
 			break;
 		}
 		/*
-		 * A handler may free a domain that a later event in this batch
-		 * points at; domain sources are re-validated by kind, so stop
-		 * the batch after any event that can free (exit, notify, hcall).
+		 * A handler may free a domain or connection that a later event
+		 * in this batch points at, so the batch stops after any event
+		 * that can free one; epoll is level-triggered and reports the
+		 * rest again on the next wait.
 		 */
 		for (int i = 0; i < n && !quit; i++) {
 			struct hv_src *src = evs[i].data.ptr;
@@ -225,10 +226,19 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	hv_time_calibrate();
+	if (hv_dom0_init() < 0) {
+		sv_err("out of memory setting up domain 0");
+		return 1;
+	}
 	sfd = setup_signals(&src_sig);
 	lfd = hv_ctl_listen(hv.rundir);
-	if (sfd < 0 || lfd < 0 || hv_epoll_add(lfd, &src_listen) < 0) {
-		sv_err("cannot listen on %s/%s: %s", hv.rundir, PVH_CTL_SOCKET, strerror(-lfd));
+	if (sfd < 0) {
+		sv_err("cannot set up signal handling");
+		return 1;
+	}
+	if (lfd < 0 || hv_epoll_add(lfd, &src_listen) < 0) {
+		sv_err("cannot listen on %s/%s: %s", hv.rundir, PVH_CTL_SOCKET,
+		       strerror(lfd < 0 ? -lfd : errno));
 		return 1;
 	}
 	snprintf(pidfile, sizeof(pidfile), "%s/pvhv.pid", hv.rundir);

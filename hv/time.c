@@ -49,7 +49,7 @@ void hv_time_calibrate(void)
 {
 	uint64_t t0, c0, t1, c1, best_hz = 0;
 
-	/* Three 20 ms windows; keep the median-ish last one (warm caches). */
+	/* Three 20 ms windows; the last one counts (the first warm the caches). */
 	for (int i = 0; i < 3; i++) {
 		struct timespec d = { 0, 20 * 1000000 };
 

@@ -40,6 +40,12 @@ enum pvh_ctl_type {
 	PVH_CTL_DESTROY,	/* struct pvh_ctl_dom; idempotent */
 	PVH_CTL_PAUSE,		/* struct pvh_ctl_dom */
 	PVH_CTL_UNPAUSE,	/* struct pvh_ctl_dom */
+	PVH_CTL_EVTCHN_BIND,	/* struct pvh_ctl_evtchn -> struct pvh_ctl_evtchn + eventfd */
+	PVH_CTL_EVTCHN_NOTIFY,	/* struct pvh_ctl_evtchn; no reply */
+	PVH_CTL_EVTCHN_UNBIND,	/* struct pvh_ctl_evtchn */
+	PVH_CTL_GNT_MAP,	/* struct pvh_ctl_gnt -> struct pvh_ctl_gnt + memfd */
+	PVH_CTL_GNT_UNMAP,	/* struct pvh_ctl_gnt */
+	PVH_CTL_VIRQ_BIND,	/* struct pvh_ctl_virq -> eventfd */
 	PVH_CTL_TYPE_COUNT
 };
 
@@ -94,6 +100,8 @@ struct pvh_ctl_create {
 
 struct pvh_ctl_created {
 	uint32_t domid;
+	uint32_t store_port;	/* the guest's ports offered to dom0 */
+	uint32_t console_port;
 	uint32_t pad;
 };
 
@@ -112,6 +120,8 @@ struct pvh_ctl_dominfo {
 	uint32_t restarts;	/* on_reboot/on_crash restarts so far */
 	int32_t pid;		/* runner process, 0 when none */
 	char cause[PVH_REASON_MAX];	/* why it crashed, for people */
+	uint32_t store_port;	/* XenStore ring event channel */
+	uint32_t console_port;	/* console ring event channel */
 };
 
 struct pvh_ctl_host {
@@ -122,6 +132,49 @@ struct pvh_ctl_host {
 	uint32_t pad;
 	uint64_t uptime_ns;
 	uint64_t tsc_khz;
+};
+
+/*
+ * Dom0's event channels and grant mappings. A dom0 process holds them
+ * through its control connection: closing the connection closes its ports
+ * and unmaps its grants, so a backend that dies leaks nothing.
+ *
+ * EVTCHN_BIND binds a new dom0 port to the guest's unbound port (offered
+ * to domain 0); the reply carries the local port and an eventfd that pvhv
+ * writes whenever the port goes pending (the dom0 process reads it to
+ * clear it). EVTCHN_NOTIFY sends on a dom0 port and has no reply, so a
+ * backend can notify without waiting.
+ *
+ * GNT_MAP validates a grant exactly as for a guest mapper (domid 0) and
+ * answers with a handle, the frame's byte offset in the granter's memory
+ * and, attached, the granter's memory descriptor to mmap at that offset
+ * (dom0 is trusted, as Xen's gntdev users are). Unmap the page before
+ * GNT_UNMAP; a destroyed granter stays dying until then.
+ */
+struct pvh_ctl_evtchn {
+	uint32_t domid;		/* BIND: the guest */
+	uint32_t remote_port;	/* BIND: the guest's unbound port */
+	uint32_t local_port;	/* BIND reply; NOTIFY/UNBIND: the dom0 port */
+	uint32_t pad;
+};
+
+struct pvh_ctl_gnt {
+	uint32_t domid;		/* MAP: the granter */
+	uint32_t ref;		/* MAP: the grant reference */
+	uint32_t readonly;	/* MAP: map for reading only */
+	uint32_t handle;	/* MAP reply; UNMAP */
+	uint64_t offset;	/* MAP reply: byte offset of the frame */
+};
+
+/*
+ * VIRQ_BIND gives a dom0 process an eventfd that pvhv writes when the
+ * global virtual interrupt fires. Only VIRQ_DOM_EXC exists for dom0: some
+ * domain changed state (created, shut down, crashed, dying, destroyed);
+ * the process asks PVH_CTL_LIST what changed, as xenstored does.
+ */
+struct pvh_ctl_virq {
+	uint32_t virq;		/* VIRQ_DOM_EXC */
+	uint32_t pad;
 };
 
 #endif /* PVH_CTL_H */

@@ -1,0 +1,188 @@
+/*
+ * dom0.c: domain 0 as pvhv sees it. Dom0 is not a sandboxed process: it
+ * is the host's trusted daemons, each talking to pvhv over its own control
+ * connection. They share one dom0 port space and one maptrack, as Xen's
+ * dom0 processes share dom0's, and each port and mapping remembers which
+ * connection holds it, so a connection that closes (a daemon that exits
+ * or crashes) releases exactly its own.
+ *
+ * A dom0 port has no shared_info to set bits in: delivery writes the
+ * port's eventfd, which the owning process polls.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <xen/xen.h>
+#include <xen/grant_table.h>
+
+#include "hv-priv.h"
+
+#define DOM0_PORTS	4096
+#define DOM0_MAPS	4096	/* gnttab.c's MAPTRACK_MAX */
+
+static int port_fd[DOM0_PORTS];
+static const void *port_owner[DOM0_PORTS];
+static const void *map_owner[DOM0_MAPS];
+
+#define DOM0_VIRQ_FDS	16
+static struct { const void *owner; int fd; } dom_exc[DOM0_VIRQ_FDS];
+
+int hv_dom0_init(void)
+{
+	struct hv_domain *d = &hv.dom0;
+
+	memset(d, 0, sizeof(*d));
+	d->domid = 0;
+	sv_strlcpy(d->name, "Domain-0", sizeof(d->name));
+	d->vcpus = 1;
+	d->max_evtchn_port = DOM0_PORTS - 1;
+	d->mem_fd = d->pidfd = d->hcall_fd = d->event_fd = d->notify_fd = -1;
+	d->timer_fd = d->console_fd = d->kernel_fd = -1;
+	for (int i = 0; i < DOM0_PORTS; i++)
+		port_fd[i] = -1;
+	if (hv_evtchn_init(d) < 0 || hv_gnttab_init(d) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+void hv_dom0_deliver(uint32_t port)
+{
+	uint64_t one = 1;
+
+	if (port < DOM0_PORTS && port_fd[port] >= 0 &&
+	    write(port_fd[port], &one, sizeof(one)) < 0)
+		sv_debug("dom0 port %u: eventfd write failed", port);
+}
+
+int hv_dom0_bind(const void *owner, uint32_t domid, uint32_t remote_port,
+		 uint32_t *port_out, int *fd_out)
+{
+	struct hv_domain *rd = hv_domain_by_id(domid);
+	struct hv_evtchn *rp;
+	uint32_t port;
+	int fd, rc;
+
+	if (!rd || domid == 0)
+		return -ESRCH;
+	rp = remote_port < rd->nports ? &rd->ports[remote_port] : NULL;
+	if (!rp || rp->state != HV_ECS_UNBOUND || rp->remote_dom != 0)
+		return -EINVAL;
+	fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	rc = hv_evtchn_alloc_unbound(&hv.dom0, (uint16_t)domid, &port);
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	hv.dom0.ports[port] = (struct hv_evtchn){ .state = HV_ECS_INTERDOMAIN,
+		.remote_dom = (uint16_t)domid, .remote_port = remote_port };
+	*rp = (struct hv_evtchn){ .state = HV_ECS_INTERDOMAIN, .remote_dom = 0,
+		.remote_port = port };
+	port_fd[port] = fd;
+	port_owner[port] = owner;
+	*port_out = port;
+	*fd_out = fd;
+	return 0;
+}
+
+static bool owns_port(const void *owner, uint32_t port)
+{
+	return port < DOM0_PORTS && port_owner[port] == owner;
+}
+
+int hv_dom0_notify(const void *owner, uint32_t port)
+{
+	return owns_port(owner, port) ? hv_evtchn_send(&hv.dom0, port) : -EINVAL;
+}
+
+int hv_dom0_unbind(const void *owner, uint32_t port)
+{
+	if (!owns_port(owner, port))
+		return -EINVAL;
+	hv_evtchn_close(&hv.dom0, port);
+	close(port_fd[port]);
+	port_fd[port] = -1;
+	port_owner[port] = NULL;
+	return 0;
+}
+
+int hv_dom0_map(const void *owner, uint32_t domid, uint32_t ref, bool readonly,
+		uint32_t *handle_out, uint64_t *offset_out, int *memfd_out)
+{
+	gnttab_map_grant_ref_t op = { .ref = ref, .dom = (domid_t)domid,
+		.flags = GNTMAP_host_map | (readonly ? GNTMAP_readonly : 0) };
+	struct hv_domain *rd = hv_domain_by_id(domid);
+
+	if (!rd || domid == 0)
+		return GNTST_bad_domain;
+	hv_gnttab_map(&hv.dom0, &op);
+	if (op.status != GNTST_okay)
+		return op.status;
+	map_owner[op.handle] = owner;
+	*handle_out = op.handle;
+	*offset_out = op.dev_bus_addr;
+	*memfd_out = rd->mem_fd;
+	return GNTST_okay;
+}
+
+int hv_dom0_unmap(const void *owner, uint32_t handle)
+{
+	gnttab_unmap_grant_ref_t op = { .handle = (grant_handle_t)handle };
+
+	if (handle >= DOM0_MAPS || map_owner[handle] != owner)
+		return GNTST_bad_handle;
+	hv_gnttab_unmap(&hv.dom0, &op);
+	if (op.status == GNTST_okay)
+		map_owner[handle] = NULL;
+	return op.status;
+}
+
+int hv_dom0_virq_bind(const void *owner, uint32_t virq, int *fd_out)
+{
+	if (virq != VIRQ_DOM_EXC)
+		return -EINVAL;
+	for (int i = 0; i < DOM0_VIRQ_FDS; i++) {
+		if (dom_exc[i].owner)
+			continue;
+		dom_exc[i].fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (dom_exc[i].fd < 0)
+			return -errno;
+		dom_exc[i].owner = owner;
+		*fd_out = dom_exc[i].fd;
+		return 0;
+	}
+	return -ENOSPC;
+}
+
+void hv_dom0_dom_exc(void)
+{
+	uint64_t one = 1;
+
+	for (int i = 0; i < DOM0_VIRQ_FDS; i++) {
+		if (dom_exc[i].owner && write(dom_exc[i].fd, &one, sizeof(one)) < 0)
+			sv_debug("VIRQ_DOM_EXC: eventfd write failed");
+	}
+}
+
+void hv_dom0_release(const void *owner)
+{
+	for (int i = 0; i < DOM0_VIRQ_FDS; i++) {
+		if (dom_exc[i].owner == owner) {
+			close(dom_exc[i].fd);
+			dom_exc[i].owner = NULL;
+		}
+	}
+	for (uint32_t p = 0; p < DOM0_PORTS; p++) {
+		if (port_owner[p] == owner)
+			hv_dom0_unbind(owner, p);
+	}
+	for (uint32_t h = 0; h < DOM0_MAPS; h++) {
+		if (map_owner[h] == owner)
+			hv_dom0_unmap(owner, h);
+	}
+}
