@@ -73,15 +73,31 @@ struct loader {
 
 /* ---- Messages ---------------------------------------------------------- */
 
-/* Quotes a value for a message, shortened so a 1 MB name stays readable. */
+/*
+ * Copies a value for a message: one line (control characters become
+ * spaces) and shortened, so a 1 MB name stays readable.
+ */
 static const char *clip(const char *s, char *buf, size_t len)
 {
-	size_t n = strlen(s);
+	size_t i;
 
-	if (n < len - 4)
-		return s;
-	snprintf(buf, len, "%.*s...", (int)(len - 4), s);
+	for (i = 0; s[i] && i < len - 1; i++)
+		buf[i] = iscntrl((unsigned char)s[i]) ? ' ' : s[i];
+	buf[i] = '\0';
+	if (s[i])
+		memcpy(buf + len - 4, "...", 4);
 	return buf;
+}
+
+static void trim(char *s)
+{
+	size_t n = strlen(s), i = 0;
+
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	while (isspace((unsigned char)s[i]))
+		i++;
+	memmove(s, s + i, n - i + 1);
 }
 
 static void node_path(xmlNodePtr node, char *buf, size_t len)
@@ -92,6 +108,10 @@ static void node_path(xmlNodePtr node, char *buf, size_t len)
 
 	if (!node || node->type == XML_DOCUMENT_NODE) {
 		buf[0] = '\0';
+		return;
+	}
+	if (node->type == XML_TEXT_NODE || node->type == XML_CDATA_SECTION_NODE) {
+		node_path(node->parent, buf, len);
 		return;
 	}
 	if (node->type == XML_ATTRIBUTE_NODE) {
@@ -109,16 +129,36 @@ static void node_path(xmlNodePtr node, char *buf, size_t len)
 			idx = count;
 	}
 	used = strlen(buf);
+	snprintf(buf + used, len - used, "/%s%s%s", node->ns && node->ns->prefix ?
+		 (const char *)node->ns->prefix : "", node->ns && node->ns->prefix ? ":" : "",
+		 (const char *)node->name);
+	used = strlen(buf);
 	if (count > 1)
-		snprintf(buf + used, len - used, "/%s[%d]", (const char *)node->name, idx);
-	else
-		snprintf(buf + used, len - used, "/%s", (const char *)node->name);
+		snprintf(buf + used, len - used, "[%d]", idx);
+}
+
+/*
+ * libxml2 gives a text node the line where the text ends; a person wants
+ * the line of its first visible character.
+ */
+static long text_line(xmlNodePtr node)
+{
+	const char *p = (const char *)node->content;
+	long line = xmlGetLineNo(node);
+
+	while (p && isspace((unsigned char)*p))
+		p++;
+	for (; p && *p; p++)
+		line -= *p == '\n';
+	return line;
 }
 
 static long node_line(xmlNodePtr node)
 {
 	if (node && node->type == XML_ATTRIBUTE_NODE)
 		node = node->parent;
+	if (node && node->type == XML_TEXT_NODE)
+		return text_line(node);
 	return node ? xmlGetLineNo(node) : 0;
 }
 
@@ -232,6 +272,16 @@ static void on_lib_error(void *data, xmlErrorPtr e)
 	ld->lib_str2 = e->str2 ? strdup(e->str2) : NULL;
 }
 
+static void forget_lib_error(struct loader *ld)
+{
+	free(ld->lib_msg);
+	free(ld->lib_str1);
+	free(ld->lib_str2);
+	ld->lib_msg = ld->lib_str1 = ld->lib_str2 = NULL;
+	ld->lib_node = NULL;
+	ld->lib_code = ld->lib_line = 0;
+}
+
 static void on_parse_error(void *ctx, xmlErrorPtr e)
 {
 	xmlParserCtxtPtr ctxt = ctx;
@@ -253,18 +303,17 @@ static void tidy(char *msg)
 
 static int parse_failed(struct loader *ld)
 {
-	char *msg = ld->lib_msg ? ld->lib_msg : NULL;
+	char *msg = ld->lib_msg, *byte;
 
 	if (!msg)
 		return fail(ld, NULL, "not well-formed XML");
 	tidy(msg);
-	if (strstr(msg, "UTF-8"))
-		return fail_line(ld, ld->lib_line,
-				 "the file is not valid UTF-8 (%s); save it as UTF-8", msg);
+	if (strstr(msg, "UTF-8") && (byte = strstr(msg, "Bytes: 0x")))
+		return fail_line(ld, ld->lib_line, "the file is not valid UTF-8 (byte %.4s); "
+				 "save it as UTF-8", byte + 7);
 	if (strstr(msg, "depth"))
-		return fail_line(ld, ld->lib_line,
-				 "elements are nested too deeply (%s); a domain file needs five levels",
-				 msg);
+		return fail_line(ld, ld->lib_line, "elements are nested too deeply; a domain "
+				 "file needs five levels");
 	return fail_line(ld, ld->lib_line, "not well-formed XML: %s", msg);
 }
 
@@ -297,8 +346,11 @@ static int parse_buffer(struct loader *ld, const char *buf, size_t len, xmlDocPt
 	/* NONET, and deliberately no NOENT, DTDLOAD, DTDATTR, XINCLUDE or HUGE. */
 	xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOWARNING);
 	xmlParseDocument(ctxt);
-	if (!ctxt->wellFormed || !ctxt->myDoc)
+	/* An undeclared prefix (<qemu:x> without xmlns:qemu) is a namespace error. */
+	if (!ctxt->wellFormed || !ctxt->nsWellFormed || !ctxt->myDoc)
 		rc = parse_failed(ld);
+	else
+		forget_lib_error(ld);
 	if (rc == 0)
 		*doc_out = ctxt->myDoc;
 	else if (ctxt->myDoc)
@@ -494,7 +546,29 @@ static void join(char *buf, size_t len, const char *const *names, size_t n,
 	}
 }
 
+/* "type='file' or type='block'" */
+static void join_or(char *buf, size_t len, const char *attr, const char *const *vals, size_t n)
+{
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && used < len; i++) {
+		snprintf(buf + used, len - used, "%s%s='%s'", i ? " or " : "", attr, vals[i]);
+		used = strlen(buf);
+	}
+}
+
 /* ---- Explaining a validation failure ----------------------------------- */
+
+/* The text of a leaf element, copied into malloc'd memory. */
+static int elem_text(struct loader *ld, xmlNodePtr node, char **out)
+{
+	xmlChar *t = xmlNodeGetContent(node);
+
+	*out = t ? strdup((const char *)t) : NULL;
+	xmlFree(t);
+	return *out ? 0 : fail_nomem(ld);
+}
 
 /* libvirt elements we know and deliberately do not run, with the reason. */
 static const struct {
@@ -530,6 +604,10 @@ static int unknown_element(struct loader *ld, xmlNodePtr node, const struct sch_
 		if (!node->ns && strcmp(unsupported[i].parent, parent) == 0 &&
 		    strcmp(unsupported[i].name, name) == 0)
 			return fail(ld, node, "%s", unsupported[i].why);
+	if (node->ns)
+		return fail(ld, node, "unknown element <%s%s%s>; extensions from other XML "
+			    "namespaces are not supported", node->ns->prefix ?
+			    (const char *)node->ns->prefix : "", node->ns->prefix ? ":" : "", name);
 	n = item_names(info->elems, info->nelems, names);
 	hint = suggest(name, names, n);
 	if (hint)
@@ -547,6 +625,10 @@ static int unknown_attribute(struct loader *ld, xmlAttrPtr attr, const struct sc
 	char list[512];
 	size_t n;
 
+	if (attr->ns)
+		return fail(ld, owner, "unknown attribute '%s:%s'; attributes from other XML "
+			    "namespaces are not supported", attr->ns->prefix ?
+			    (const char *)attr->ns->prefix : "", name);
 	n = item_names(info->attrs, info->nattrs, names);
 	hint = suggest(name, names, n);
 	if (hint)
@@ -604,7 +686,7 @@ static const char *format_hint(xmlNodePtr where, const char *value)
 {
 	if (where && xmlStrEqual(where->name, (const xmlChar *)"type") && where->parent &&
 	    xmlStrEqual(where->parent->name, (const xmlChar *)"driver") && strcmp(value, "raw"))
-		return "; convert the image with: qemu-img convert -O raw IN OUT";
+		return " (convert the image with: qemu-img convert -O raw IN OUT)";
 	return "";
 }
 
@@ -660,10 +742,9 @@ static int check_attrs(struct loader *ld, xmlNodePtr node, const struct sch_info
 			continue;
 		n = value_pattern(it->def) ? pattern_values(value_pattern(it->def), vals,
 							     MAX_SCHEMA_NAMES) : 0;
-		join(list, sizeof(list), vals, n, "'", "'");
+		join_or(list, sizeof(list), it->name, vals, n);
 		if (n)
-			return fail(ld, node, "missing attribute '%s'; expected %s=%s%s", it->name,
-				    it->name, n > 1 ? "one of " : "", list);
+			return fail(ld, node, "missing attribute '%s'; expected %s", it->name, list);
 		return fail(ld, node, "missing attribute '%s'", it->name);
 	}
 	return 0;
@@ -675,7 +756,8 @@ static int check_text(struct loader *ld, xmlNodePtr node, xmlNodePtr text,
 		      const struct sch_info *info)
 {
 	const char *s = (const char *)text->content;
-	char c[64];
+	char c[64], *copy;
+	int rc;
 
 	if (info->text || !s)
 		return 0;
@@ -683,11 +765,18 @@ static int check_text(struct loader *ld, xmlNodePtr node, xmlNodePtr text,
 		s++;
 	if (!*s)
 		return 0;
+	copy = strdup(s);
+	if (!copy)
+		return fail_nomem(ld);
+	trim(copy);
 	if (info->nelems == 0)
-		return fail(ld, node, "unexpected text '%s'; <%s/> must be empty",
-			    clip(s, c, sizeof(c)), (const char *)node->name);
-	return fail(ld, node, "unexpected text '%s'; <%s> contains only elements",
-		    clip(s, c, sizeof(c)), (const char *)node->name);
+		rc = fail(ld, text, "unexpected text '%s'; <%s/> must be empty",
+			  clip(copy, c, sizeof(c)), (const char *)node->name);
+	else
+		rc = fail(ld, text, "unexpected text '%s'; <%s> contains only elements",
+			  clip(copy, c, sizeof(c)), (const char *)node->name);
+	free(copy);
+	return rc;
 }
 
 static xmlNodePtr first_named(xmlNodePtr parent, const xmlChar *name, xmlNodePtr upto)
@@ -748,7 +837,7 @@ static int check_missing(struct loader *ld, xmlNodePtr node, const struct sch_in
 static int explain_element(struct loader *ld, xmlNodePtr node, xmlNodePtr def, int depth)
 {
 	struct sch_info info = { .nattrs = 0 };
-	xmlChar *text;
+	char *text = NULL;
 	int rc;
 
 	if (depth > 16)
@@ -760,9 +849,12 @@ static int explain_element(struct loader *ld, xmlNodePtr node, xmlNodePtr def, i
 	if (rc == 0)
 		rc = check_missing(ld, node, &info);
 	if (rc == 0 && info.text) {
-		text = xmlNodeGetContent(node);
-		rc = text ? check_value(ld, node, info.text, (const char *)text) : fail_nomem(ld);
-		xmlFree(text);
+		rc = elem_text(ld, node, &text);	/* a token: compared trimmed */
+		if (rc == 0)
+			trim(text);
+		if (rc == 0)
+			rc = check_value(ld, node, info.text, text);
+		free(text);
 	}
 	return rc;
 }
@@ -783,6 +875,9 @@ static int explain(struct loader *ld)
 		return fail(ld, NULL, "no root element; expected <domain type='xen'>");
 	if (top.nelems != 1)
 		return 0;
+	if (root->ns && strcmp((const char *)root->name, top.elems[0].name) == 0)
+		return fail(ld, root, "<domain> is in the XML namespace '%s'; expected no "
+			    "namespace (remove xmlns)", (const char *)root->ns->href);
 	if (root->ns || strcmp((const char *)root->name, top.elems[0].name) != 0)
 		return fail(ld, root, "the root element is <%s>; expected <domain type='xen'>",
 			    (const char *)root->name);
@@ -875,16 +970,6 @@ out:
 
 /* ---- Values ------------------------------------------------------------ */
 
-/* The text of a leaf element, copied into malloc'd memory. */
-static int elem_text(struct loader *ld, xmlNodePtr node, char **out)
-{
-	xmlChar *t = xmlNodeGetContent(node);
-
-	*out = t ? strdup((const char *)t) : NULL;
-	xmlFree(t);
-	return *out ? 0 : fail_nomem(ld);
-}
-
 /* An attribute's value, pointing into the document, or NULL when absent. */
 static const char *prop(xmlNodePtr node, const char *name, xmlNodePtr *attr_out)
 {
@@ -911,17 +996,6 @@ static int dup_prop(struct loader *ld, xmlNodePtr node, const char *name, char *
 		return 0;
 	*out = strdup(v);
 	return *out ? 0 : fail_nomem(ld);
-}
-
-static void trim(char *s)
-{
-	size_t n = strlen(s), i = 0;
-
-	while (n > 0 && isspace((unsigned char)s[n - 1]))
-		s[--n] = '\0';
-	while (isspace((unsigned char)s[i]))
-		i++;
-	memmove(s, s + i, n - i + 1);
 }
 
 /* Resolves a relative path against the directory of the domain file. */
@@ -956,6 +1030,20 @@ static int find_dir(struct loader *ld)
 
 /* ---- Domain-level elements --------------------------------------------- */
 
+static int bad_name_char(struct loader *ld, xmlNodePtr node, unsigned char ch)
+{
+	char c[64], what[32];
+
+	if (ch >= 0x80)
+		snprintf(what, sizeof(what), "a non-ASCII character");
+	else if (iscntrl(ch))
+		snprintf(what, sizeof(what), "a control character");
+	else
+		snprintf(what, sizeof(what), "'%c'", ch);
+	return fail(ld, node, "'%s' contains %s; expected only letters, digits, '_', '.' "
+		    "and '-'", clip(ld->cfg.name, c, sizeof(c)), what);
+}
+
 static int load_name(struct loader *ld, xmlNodePtr node)
 {
 	const char *s;
@@ -974,11 +1062,7 @@ static int load_name(struct loader *ld, xmlNodePtr node)
 			    clip(s, c, sizeof(c)), strlen(s), MAX_NAME_LEN);
 	for (; *s; s++) {
 		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
-			return fail(ld, node, "'%s' contains %s%c%s; expected only letters, "
-				    "digits, '_', '.' and '-'", ld->cfg.name,
-				    isprint((unsigned char)*s) ? "'" : "a control character ",
-				    isprint((unsigned char)*s) ? *s : '?',
-				    isprint((unsigned char)*s) ? "'" : "");
+			return bad_name_char(ld, node, (unsigned char)*s);
 		digits = digits && isdigit((unsigned char)*s);
 	}
 	if (digits)
@@ -1043,8 +1127,10 @@ static int scale_to_kib(const char *value, const char *unit, uint64_t *kib_out)
 			mult = units[i].bytes;
 	errno = 0;
 	n = strtoull(value, &end, 10);
-	if (!mult || errno || end == value || *end || value[0] == '-')
+	if (!mult || end == value || *end || !isdigit((unsigned char)value[0]))
 		return -EINVAL;
+	if (errno == ERANGE)
+		return -ERANGE;
 	if (__builtin_mul_overflow(n, mult, &bytes))
 		return -ERANGE;
 	*kib_out = bytes / 1024 + (bytes % 1024 != 0);
@@ -1116,7 +1202,7 @@ static const char *const action_names[PVH_ACTION_COUNT] = {
 
 static int load_action(struct loader *ld, xmlNodePtr node, enum pvh_action *out)
 {
-	char *text = NULL;
+	char *text = NULL, c[64];
 	int i, rc;
 
 	rc = elem_text(ld, node, &text);
@@ -1129,7 +1215,7 @@ static int load_action(struct loader *ld, xmlNodePtr node, enum pvh_action *out)
 		*out = (enum pvh_action)i;
 	else
 		rc = fail(ld, node, "'%s' is not supported; expected one of destroy, restart, "
-			  "preserve", text);
+			  "preserve", clip(text, c, sizeof(c)));
 	free(text);
 	return rc;
 }
@@ -1150,9 +1236,11 @@ static int load_on_crash(struct loader *ld, xmlNodePtr node)
 }
 
 /*
- * A kernel with a slash is a path, relative to the domain file; a bare name
- * ("pvos") is looked up in the toolstack's kernel directory, as a shell looks
- * up a command. kernel_arg keeps the text so a caller can tell them apart.
+ * kernel is the text resolved against the domain file's directory, as every
+ * relative path is. A bare name such as "pvos" is also a name the toolstack
+ * may look up in its kernel directory when no such file sits next to the
+ * domain file; that is the caller's decision (it knows where kernels are
+ * installed), so kernel_arg keeps the text for it.
  */
 static int load_kernel(struct loader *ld, xmlNodePtr node)
 {
@@ -1164,13 +1252,7 @@ static int load_kernel(struct loader *ld, xmlNodePtr node)
 	if (!ld->cfg.kernel_arg[0])
 		return fail(ld, node, "the kernel is empty; expected a path, or a kernel name "
 			    "such as pvos");
-	if (strchr(ld->cfg.kernel_arg, '/'))
-		return resolve_path(ld, ld->cfg.kernel_arg, &ld->cfg.kernel);
-	if (asprintf(&ld->cfg.kernel, "%s/%s", SV_KERNELDIR, ld->cfg.kernel_arg) < 0) {
-		ld->cfg.kernel = NULL;
-		return fail_nomem(ld);
-	}
-	return 0;
+	return resolve_path(ld, ld->cfg.kernel_arg, &ld->cfg.kernel);
 }
 
 static int load_os(struct loader *ld, xmlNodePtr node)
@@ -1243,9 +1325,9 @@ static int disk_target(struct loader *ld, xmlNodePtr node, struct domcfg_disk *d
 	}
 	d->bus = is_hd ? DOMCFG_BUS_IDE : DOMCFG_BUS_XEN;
 	if (bus && strcmp(bus, is_hd ? "ide" : "xen") != 0)
-		return fail(ld, dev_attr, "'%s' is %s name but bus='%s'; use bus='%s', or a "
-			    "%s name", dev, is_hd ? "an IDE" : "a Xen", bus, is_hd ? "ide" : "xen",
-			    is_hd ? "xvd (xvda)" : "hd (hda)");
+		return fail(ld, dev_attr, "'%s' is %s disk name but bus='%s'; use bus='%s', "
+			    "or a name such as %s with bus='%s'", dev, is_hd ? "an IDE" : "a Xen",
+			    bus, is_hd ? "ide" : "xen", is_hd ? "xvda" : "hda", bus);
 	d->target = strdup(dev);
 	return d->target ? 0 : fail_nomem(ld);
 }
@@ -1258,8 +1340,9 @@ static int disk_source(struct loader *ld, xmlNodePtr node, struct domcfg_disk *d
 	const char *path;
 
 	if (src && prop(src, other, &a))
-		return fail(ld, a, "a type='%s' disk takes <source %s='...'/>; expected %s=",
-			    prop(node, "type", NULL), want, want);
+		return fail(ld, a, "%s= is for type='%s' disks; a type='%s' disk takes "
+			    "<source %s='...'/>", other, d->type == DOMCFG_DISK_FILE ? "block" :
+			    "file", prop(node, "type", NULL), want);
 	path = src ? prop(src, want, &a) : NULL;
 	if (!path && d->is_cdrom)
 		return 0;
@@ -1355,7 +1438,7 @@ static int nic_mac(struct loader *ld, xmlNodePtr node, struct domcfg_nic *nic)
 	}
 	if (parse_mac(addr, nic->mac) < 0)
 		return fail(ld, a, "'%s' is not a MAC address; expected six hex pairs like "
-			    "02:16:3e:5a:1c:07, or no <mac> to get one", clip(addr, c, sizeof(c)));
+			    "02:16:3e:5a:1c:07, or leave out <mac> to get a generated one", clip(addr, c, sizeof(c)));
 	if (nic->mac[0] & 0x01)
 		return fail(ld, a, "'%s' is a multicast address (the first byte is odd); "
 			    "expected a unicast address like 02:16:3e:5a:1c:07", addr);
@@ -1406,6 +1489,9 @@ static int load_interface(struct loader *ld, xmlNodePtr node)
 		rc = nic_source(ld, node, nic);
 	if (rc == 0 && !(nic->model = strdup(model ? prop(model, "type", NULL) : "netfront")))
 		rc = fail_nomem(ld);
+	if (rc == 0 && script && !prop(script, "path", NULL)[0])
+		rc = fail(ld, script, "the script path is empty; expected a script name such "
+			  "as vif-bridge, or no <script>");
 	if (rc == 0 && script)
 		rc = dup_prop(ld, script, "path", &nic->script);
 	ld->cfg.nnics++;

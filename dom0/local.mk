@@ -10,3 +10,8 @@ dom0_pvctl_CFLAGS = $(AM_CFLAGS) $(LIBXML2_CFLAGS) $(UUID_CFLAGS) $(XENSTORE_CFL
 dom0_pvctl_LDADD = dom0/libdomcfg.a common/libsv.a $(LIBXML2_LIBS) $(UUID_LIBS) $(XENSTORE_LIBS)
 
 EXTRA_DIST += dom0/README.md
+
+pkglibexec_PROGRAMS += dom0/pvconsoled
+dom0_pvconsoled_SOURCES = dom0/pvconsoled.c
+dom0_pvconsoled_CFLAGS = $(AM_CFLAGS) $(XENSTORE_CFLAGS)
+dom0_pvconsoled_LDADD = common/libsv.a $(XENSTORE_LIBS)

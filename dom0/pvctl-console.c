@@ -2,15 +2,22 @@
  * pvctl-console.c: `pvctl console [--dump] DOM`.
  *
  * Every guest's console output is logged to <rundir>/console/<name>.log.
- * --dump prints that log and exits. Without it, pvctl prints the log and
- * then follows it until the domain stops running or the user presses
- * Ctrl-C. (Interactive input arrives with the console ring daemon.)
+ * --dump prints that log and exits. Without it, pvctl prints the log so
+ * far and attaches to the domain's console through pvconsoled: output
+ * appears as the guest writes it, keystrokes go to the guest (the
+ * terminal is in raw mode), and Ctrl-] detaches. With stdin not a
+ * terminal, its bytes are sent as they are and pvctl keeps printing until
+ * the console closes. Without pvconsoled it follows the log instead.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -74,6 +81,97 @@ static int follow(int fd, const char *name)
 	return rc;
 }
 
+#define DETACH_KEY	0x1d	/* Ctrl-] */
+
+static int connect_consoled(const char *name)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char line[160], reply[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/pvconsoled.sock", pvctl_rundir());
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		goto fail;
+	snprintf(line, sizeof(line), "attach %s\n", name);
+	if (sv_write_all(fd, line, strlen(line)) < 0)
+		goto fail;
+	/* The answer is one line: "ok" or "error: ...". */
+	for (size_t got = 0; got < sizeof(reply) - 1; got++) {
+		n = read(fd, reply + got, 1);
+		if (n <= 0)
+			goto fail;
+		if (reply[got] == '\n') {
+			reply[got] = '\0';
+			if (strcmp(reply, "ok") == 0)
+				return fd;
+			break;
+		}
+	}
+fail:
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/* Relays between the terminal and the console until either side ends. */
+static int interact(int sock, bool tty)
+{
+	struct pollfd p[2] = { { .fd = STDIN_FILENO, .events = POLLIN }, { .fd = sock, .events = POLLIN } };
+	char buf[4096];
+	ssize_t n;
+
+	for (;;) {
+		if (poll(p, 2, -1) < 0)
+			return -errno;
+		if (p[1].revents) {
+			n = read(sock, buf, sizeof(buf));
+			if (n <= 0)
+				return 0;	/* the console went away */
+			if (sv_write_all(STDOUT_FILENO, buf, (size_t)n) < 0)
+				return -EIO;
+		}
+		if (p[0].revents) {
+			n = read(STDIN_FILENO, buf, sizeof(buf));
+			if (n <= 0) {
+				shutdown(sock, SHUT_WR);
+				p[0].fd = -1;	/* no more input; keep printing */
+				continue;
+			}
+			if (tty && memchr(buf, DETACH_KEY, (size_t)n))
+				return 0;
+			if (sv_write_all(sock, buf, (size_t)n) < 0)
+				return 0;
+		}
+	}
+}
+
+static int attach_console(int log_fd, const char *name)
+{
+	struct termios saved, raw;
+	bool tty = isatty(STDIN_FILENO);
+	int sock = connect_consoled(name), rc;
+
+	if (sock < 0)
+		return 1;	/* no console daemon: the caller follows the log */
+	copy_out(log_fd);
+	if (tty) {
+		fprintf(stderr, "[connected to %s's console; Ctrl-] detaches]\r\n", name);
+		tcgetattr(STDIN_FILENO, &saved);
+		raw = saved;
+		cfmakeraw(&raw);
+		tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+	}
+	rc = interact(sock, tty);
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+		fprintf(stderr, "\n[detached from %s]\n", name);
+	}
+	close(sock);
+	return rc < 0 ? -1 : 0;
+}
+
 int pvctl_cmd_console(int argc, char **argv)
 {
 	char name[PVH_NAME_MAX], path[PATH_MAX];
@@ -101,7 +199,10 @@ int pvctl_cmd_console(int argc, char **argv)
 		pvctl_err("no console log for '%s' (%s: %s)", name, path, strerror(errno));
 		return 1;
 	}
-	rc = dump || !live ? copy_out(fd) : follow(fd, name);
+	if (dump || !live)
+		rc = copy_out(fd);
+	else if ((rc = attach_console(fd, name)) > 0)
+		rc = follow(fd, name);
 	close(fd);
 	return rc < 0 ? 1 : 0;
 }

@@ -182,8 +182,17 @@ static int introduce(const struct prepared *p, const struct pvh_ctl_created *out
 	return rc;
 }
 
+static int unpause(const struct pvh_ctl_created *out)
+{
+	struct pvh_ctl_dom sel;
+
+	snprintf(sel.dom, sizeof(sel.dom), "%u", out->domid);
+	return pvctl_call(PVH_CTL_UNPAUSE, &sel, sizeof(sel), -1, NULL, 0, NULL);
+}
+
 static int create(struct prepared *p)
 {
+	struct pvh_ctl_create req;
 	struct pvh_ctl_created out;
 	size_t len = 0;
 	int fd, rc;
@@ -193,11 +202,16 @@ static int create(struct prepared *p)
 		pvctl_err("cannot open the kernel %s: %s", p->kernel, strerror(errno));
 		return -errno;
 	}
-	rc = pvctl_call(PVH_CTL_CREATE, &p->req, sizeof(p->req), fd, &out, sizeof(out), &len);
+	/* As xl does: build paused, set XenStore up, then let it run. */
+	req = p->req;
+	req.start_paused = 1;
+	rc = pvctl_call(PVH_CTL_CREATE, &req, sizeof(req), fd, &out, sizeof(out), &len);
 	close(fd);
 	if (rc < 0)
 		return rc;
 	rc = introduce(p, &out);
+	if (rc == 0 && !p->req.start_paused)
+		rc = unpause(&out);
 	if (rc == 0)
 		printf("Domain %u (%s) created%s.\n", out.domid, p->req.name,
 		       p->req.start_paused ? ", paused" : "");

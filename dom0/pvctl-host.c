@@ -38,7 +38,8 @@ struct daemon {
 /* Start order; stop runs it backwards. */
 static const struct daemon daemons[] = {
 	{ "pvhv", PVH_CTL_SOCKET, SOCK_SEQPACKET, false },
-	{ "pvxenstored", "xenstored/socket", SOCK_STREAM, true },
+	{ "pvxenstored", "xenstored/socket", SOCK_STREAM, false },
+	{ "pvconsoled", "pvconsoled.sock", SOCK_STREAM, false },
 };
 
 static void sleep_ms(long ms)
@@ -68,8 +69,8 @@ static bool sock_answers(const struct daemon *dm)
 
 static void exec_daemon(const char *path, const char *name, const char *budget)
 {
-	char log[PATH_MAX];
-	char *argv[8];
+	char log[PATH_MAX], pidfile[PATH_MAX];
+	char *argv[12];
 	int n = 0, fd;
 
 	setsid();
@@ -88,6 +89,12 @@ static void exec_daemon(const char *path, const char *name, const char *budget)
 	if (budget && strcmp(name, "pvhv") == 0) {
 		argv[n++] = strdup("--mem-budget");
 		argv[n++] = strdup(budget);
+	}
+	if (strcmp(name, "pvxenstored") == 0) {
+		snprintf(pidfile, sizeof(pidfile), "%s/%s.pid", pvctl_rundir(), name);
+		argv[n++] = strdup("--foreground");
+		argv[n++] = strdup("--pidfile");
+		argv[n++] = strdup(pidfile);
 	}
 	argv[n] = NULL;
 	execv(path, argv);

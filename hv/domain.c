@@ -623,12 +623,7 @@ static void restart(struct hv_domain *d)
 	stop_runner(d);
 	hv_evtchn_reset(d);
 	hv_gnttab_release_maps(d);
-	if (d->gnt_pins) {
-		d->state = PVH_STATE_CRASHED;
-		snprintf(d->cause, sizeof(d->cause), "cannot restart: other domains still map its pages");
-		return;
-	}
-	memset(d->gnt_active, 0, (size_t)d->max_grant_frames * (PVH_PAGE_SIZE / 8) * sizeof(*d->gnt_active));
+	hv_gnttab_revoke_foreign(d);
 	free_memory(d);
 	d->restarts++;
 	d->state = PVH_STATE_RUNNING;

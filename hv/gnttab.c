@@ -211,6 +211,11 @@ void hv_gnttab_unmap(struct hv_domain *d, gnttab_unmap_grant_ref_t *op)
 		return;
 	}
 	m = &d->maptrack[op->handle];
+	if (m->revoked) {
+		memset(m, 0, sizeof(*m));
+		op->status = GNTST_okay;
+		return;
+	}
 	rd = granter(d, m->dom);
 	if (rd && op->dev_bus_addr &&
 	    op->dev_bus_addr != (uint64_t)rd->gnt_active[m->ref].frame << PVH_PAGE_SHIFT) {
@@ -231,6 +236,33 @@ void hv_gnttab_release_maps(struct hv_domain *d)
 		if (d->maptrack[h].in_use)
 			hv_gnttab_unmap(d, &op);
 	}
+}
+
+static void revoke_in(struct hv_domain *mapper, uint32_t granter_id)
+{
+	for (int h = 0; mapper->maptrack && h < MAPTRACK_MAX; h++) {
+		struct hv_maptrack *m = &mapper->maptrack[h];
+
+		if (m->in_use && !m->revoked && m->dom == granter_id)
+			m->revoked = true;
+	}
+}
+
+/*
+ * A granter is restarting with fresh memory: every mapping of its old
+ * memory is revoked. Holders keep their handles, reserved so that they
+ * can never name a later mapping, until they unmap them; what they still
+ * have mapped is the old memory, which no longer belongs to anyone.
+ */
+void hv_gnttab_revoke_foreign(struct hv_domain *g)
+{
+	revoke_in(&hv.dom0, g->domid);
+	for (unsigned int i = 0; i < HV_MAX_DOMAINS; i++) {
+		if (hv.domains[i] && hv.domains[i] != g)
+			revoke_in(hv.domains[i], g->domid);
+	}
+	memset(g->gnt_active, 0, (size_t)g->max_grant_frames * ENTRIES_PER_FRAME * sizeof(*g->gnt_active));
+	g->gnt_pins = 0;
 }
 
 /* Resolves one side of a copy to a byte pointer; pins a grant side. */

@@ -69,6 +69,7 @@ struct hv_gnt_active {
 /* One mapping a domain holds of another's grant. */
 struct hv_maptrack {
 	bool in_use;
+	bool revoked;		/* the granter restarted; only unmap is left */
 	bool write;
 	uint16_t dom;
 	uint32_t ref;
@@ -224,6 +225,7 @@ int hv_gnttab_init(struct hv_domain *d);
 void hv_gnttab_seed(struct hv_domain *d);
 int64_t hv_gnttab_op(struct hv_domain *d, uint64_t cmd, uint64_t args, uint64_t count);
 void hv_gnttab_release_maps(struct hv_domain *d);
+void hv_gnttab_revoke_foreign(struct hv_domain *granter);
 struct gnttab_map_grant_ref;
 struct gnttab_unmap_grant_ref;
 void hv_gnttab_map(struct hv_domain *d, struct gnttab_map_grant_ref *op);

@@ -171,6 +171,33 @@ static int ringconn_rebind(struct xs_store *st, struct xs_conn *c,
 	return 0;
 }
 
+/*
+ * The domain restarted in place (same domid, fresh memory): its old ring
+ * connection, watches and transactions go, a new ring is connected on the
+ * store port it has now, and its nodes stay, as the domain is the same.
+ */
+int xs_domain_reconnect(struct xs_store *st, unsigned int domid, uint32_t port)
+{
+	struct xs_domain *d = xs_domain_find(st, domid);
+	struct xs_conn *c;
+	int r;
+
+	if (!d || !d->introduced || !st->ring_ops)
+		return -ENOENT;
+	if (d->conn) {
+		xs_watch_free_all(st, d->conn);
+		xs_tx_free_all(st, d->conn);
+		d->conn->dead = true;
+		d->conn = NULL;
+	}
+	r = ringconn_setup(st, domid, 0, port, &c);
+	if (r)
+		return r;
+	d->conn = c;
+	d->shutdown = false;
+	return 0;
+}
+
 int xs_req_introduce(struct xs_ctx *x, struct xs_req *req)
 {
 	unsigned long gfn, port;

@@ -7,8 +7,8 @@ xs_libxs_a_SOURCES = \
 	xs/domain.c xs/control.c xs/ring.c xs/sock.c xs/log.c
 
 pkglibexec_PROGRAMS += xs/pvxenstored
-xs_pvxenstored_SOURCES = xs/pvxenstored.c
-xs_pvxenstored_LDADD = xs/libxs.a
+xs_pvxenstored_SOURCES = xs/pvxenstored.c xs/hvlink.c
+xs_pvxenstored_LDADD = xs/libxs.a common/libsv.a
 
 EXTRA_DIST += xs/README.md
 

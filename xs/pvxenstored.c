@@ -30,7 +30,7 @@ struct daemon {
 	char dir[4096];
 	char sock_path[4200];
 	int epfd;
-	struct xs_pollent listen_ent, signal_ent;
+	struct xs_pollent listen_ent, signal_ent, dom_exc_ent;
 	struct xs_pollent *rings;
 };
 
@@ -243,6 +243,9 @@ static int run(struct daemon *dm)
 				break;
 			case XS_POLL_SIGNAL:
 				return 0;
+			case XS_POLL_DOM_EXC:
+				xs_hv_on_dom_exc(&dm->st, pe->fd);
+				break;
 			}
 		}
 		more = dm->rings && rerun_rings(dm);
@@ -296,7 +299,14 @@ static int setup(struct daemon *dm)
 		return rc;
 	}
 	dm->listen_ent.kind = XS_POLL_LISTEN;
-	return add_fd(dm, &dm->listen_ent);
+	rc = add_fd(dm, &dm->listen_ent);
+	if (rc)
+		return rc;
+	rc = xs_hv_attach(&dm->st, dm->rundir, &dm->dom_exc_ent.fd);
+	if (rc || dm->dom_exc_ent.fd < 0)
+		return rc;
+	dm->dom_exc_ent.kind = XS_POLL_DOM_EXC;
+	return add_fd(dm, &dm->dom_exc_ent);
 }
 
 int main(int argc, char **argv)

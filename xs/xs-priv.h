@@ -361,6 +361,7 @@ int xs_req_set_target(struct xs_ctx *x, struct xs_req *req);
 int xs_req_control(struct xs_ctx *x, struct xs_req *req);
 /* Removes everything of domain @domid: conn, watches, txs, owned nodes. */
 void xs_domain_release(struct xs_store *st, unsigned int domid);
+int xs_domain_reconnect(struct xs_store *st, unsigned int domid, uint32_t port);
 
 /* ---- logging (log.c) ---- */
 
@@ -399,7 +400,13 @@ int xs_ring_conn_event(struct xs_store *st, struct xs_conn *c);
 /* ---- the daemon's poll entries (sock.c, pvxenstored.c) ---- */
 
 enum xs_poll_kind { XS_POLL_LISTEN, XS_POLL_SOCK, XS_POLL_RING,
-		    XS_POLL_SIGNAL };
+		    XS_POLL_SIGNAL, XS_POLL_DOM_EXC };
+
+/* ---- the link to pvhv (hvlink.c) ---- */
+
+/* Serves guest rings through pvhv in @rundir; *@dom_exc_fd_out is -1 without pvhv. */
+int xs_hv_attach(struct xs_store *st, const char *rundir, int *dom_exc_fd_out);
+void xs_hv_on_dom_exc(struct xs_store *st, int evfd);
 
 struct xs_pollent {
 	enum xs_poll_kind kind;

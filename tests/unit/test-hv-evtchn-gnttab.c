@@ -444,6 +444,26 @@ static void test_destroy_while_mapped(void)
 	teardown();
 }
 
+static void test_revoke_on_restart(void)
+{
+	grant_handle_t h, h2;
+
+	setup();
+	grant(a, 50, 2, 900, false);
+	CU_ASSERT_EQUAL(map(b, 1, 50, GNTMAP_host_map, &h), GNTST_okay);
+	hv_gnttab_revoke_foreign(a);
+	CU_ASSERT_EQUAL(a->gnt_pins, 0);
+	/* The revoked handle stays reserved: a new map gets another one. */
+	CU_ASSERT_EQUAL(map(b, 1, 50, GNTMAP_host_map, &h2), GNTST_okay);
+	CU_ASSERT_NOT_EQUAL(h, h2);
+	CU_ASSERT_EQUAL(unmap(b, h), GNTST_okay);		/* releases only the slot */
+	CU_ASSERT_EQUAL(a->gnt_pins, 1);			/* h2's pin stands */
+	CU_ASSERT_EQUAL(unmap(b, h2), GNTST_okay);
+	CU_ASSERT_EQUAL(a->gnt_pins, 0);
+	CU_ASSERT_EQUAL(unmap(b, h), GNTST_bad_handle);
+	teardown();
+}
+
 int main(void)
 {
 	CU_TestInfo ev_tests[] = {
@@ -460,6 +480,7 @@ int main(void)
 		{ "grant copy", test_copy },
 		{ "setup_table and query_size", test_setup_table },
 		{ "a granter destroyed while mapped is dying until unmapped", test_destroy_while_mapped },
+		{ "a restart revokes others' mappings", test_revoke_on_restart },
 		CU_TEST_INFO_NULL,
 	};
 	CU_SuiteInfo suites[] = {

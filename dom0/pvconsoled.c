@@ -1,0 +1,518 @@
+/*
+ * pvconsoled.c: the console daemon. For every guest it maps the console
+ * ring (grant 0, struct xencons_interface), binds the console event
+ * channel, appends what the guest writes to <rundir>/console/<name>.log
+ * and relays it to every attached `pvctl console` viewer; what a viewer
+ * types goes into the ring's input half.
+ *
+ * Discovery is Xen's: a watch on @introduceDomain and @releaseDomain, then
+ * a look at /local/domain/N/console/{ring-ref,port} and name. A domain
+ * that is gone, or whose console cannot be mapped, is detached.
+ *
+ * The ring is guest memory: each index is read once, the producer is
+ * checked against the ring size before anything is copied (a guest that
+ * lies is logged once and its console stops), and only the bytes between
+ * the checked indices are read.
+ *
+ * Viewers connect to <rundir>/pvconsoled.sock and send one line,
+ * "attach NAME\n"; from then on the connection is the console. Output to
+ * a viewer that does not keep up is dropped rather than queued: a slow
+ * terminal cannot grow the daemon or hold up the guest.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <xenstore.h>
+#include <xen/xen.h>
+#include <xen/io/console.h>
+
+#include "hvclient.h"
+#include "sv.h"
+
+#define MAX_CONSOLES	512
+#define MAX_VIEWERS	8	/* per console */
+#define LOG_MAX		(1u << 20)
+#define ATTACH_MAX	128
+
+enum src_kind { SRC_SIGNAL = 1, SRC_XS, SRC_LISTEN, SRC_PORT, SRC_VIEWER, SRC_DOM_EXC };
+
+struct src {
+	enum src_kind kind;
+	void *obj;
+};
+
+struct viewer {
+	int fd;
+	struct console *con;	/* NULL until it has attached */
+	char line[ATTACH_MAX];
+	size_t got;
+	struct src src;
+};
+
+struct console {
+	unsigned int domid;
+	char name[64];
+	struct xencons_interface *ring;
+	uint32_t handle;
+	uint32_t port;
+	int evfd;
+	int log_fd;
+	uint64_t log_bytes;
+	bool broken;
+	struct viewer *viewers[MAX_VIEWERS];
+	struct src src;
+};
+
+static struct {
+	const char *rundir;
+	int epfd;
+	int hv;
+	struct xs_handle *xs;
+	struct console *cons[MAX_CONSOLES];
+	struct sv_ratelimit rl;
+} cd = { .rl = SV_RATELIMIT_INIT(10, 1) };
+
+static int epoll_add(int fd, struct src *s)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = s };
+
+	return epoll_ctl(cd.epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static void viewer_close(struct viewer *v)
+{
+	if (v->con) {
+		for (int i = 0; i < MAX_VIEWERS; i++)
+			if (v->con->viewers[i] == v)
+				v->con->viewers[i] = NULL;
+	}
+	epoll_ctl(cd.epfd, EPOLL_CTL_DEL, v->fd, NULL);
+	close(v->fd);
+	free(v);
+}
+
+static void log_open(struct console *c)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/console/%s.log", cd.rundir, c->name);
+	c->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	c->log_bytes = c->log_fd >= 0 ? (uint64_t)lseek(c->log_fd, 0, SEEK_END) : 0;
+}
+
+static void log_write(struct console *c, const char *buf, size_t len)
+{
+	char path[PATH_MAX], old[PATH_MAX + 8];
+
+	if (c->log_fd >= 0 && c->log_bytes + len > LOG_MAX) {
+		snprintf(path, sizeof(path), "%s/console/%s.log", cd.rundir, c->name);
+		snprintf(old, sizeof(old), "%s.old", path);
+		if (rename(path, old) == 0) {
+			close(c->log_fd);
+			c->log_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640);
+			c->log_bytes = 0;
+		}
+	}
+	if (c->log_fd >= 0 && sv_write_all(c->log_fd, buf, len) == 0)
+		c->log_bytes += len;
+}
+
+static void relay(struct console *c, const char *buf, size_t len)
+{
+	log_write(c, buf, len);
+	for (int i = 0; i < MAX_VIEWERS; i++) {
+		struct viewer *v = c->viewers[i];
+
+		if (v && send(v->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
+		    errno != EAGAIN)
+			viewer_close(v);
+	}
+}
+
+static void broken(struct console *c, const char *why)
+{
+	unsigned long missed = 0;
+
+	c->broken = true;
+	if (sv_ratelimit_ok(&cd.rl, &missed))
+		sv_warn("domain %u (%s): console ring %s; its console stops", c->domid, c->name, why);
+}
+
+/* Drains the output half: guest -> us. */
+static void drain_out(struct console *c)
+{
+	char buf[sizeof(c->ring->out)];
+	XENCONS_RING_IDX cons, prod, n;
+
+	if (c->broken)
+		return;
+	cons = c->ring->out_cons;		/* ours; the guest may scribble it */
+	prod = __atomic_load_n(&c->ring->out_prod, __ATOMIC_ACQUIRE);
+	n = prod - cons;
+	if (n > sizeof(c->ring->out)) {
+		broken(c, "output indices are corrupt");
+		return;
+	}
+	for (XENCONS_RING_IDX i = 0; i < n; i++)
+		buf[i] = c->ring->out[MASK_XENCONS_IDX(cons + i, c->ring->out)];
+	/* Pairs with the guest's read barrier before it reuses the space. */
+	__atomic_store_n(&c->ring->out_cons, prod, __ATOMIC_RELEASE);
+	if (n) {
+		relay(c, buf, n);
+		hvc_evtchn_notify(cd.hv, c->port);
+	}
+}
+
+/* Fills the input half: viewer -> guest. Returns bytes taken. */
+static size_t feed_in(struct console *c, const char *buf, size_t len)
+{
+	XENCONS_RING_IDX cons, prod, space;
+	size_t n;
+
+	if (c->broken)
+		return len;
+	cons = __atomic_load_n(&c->ring->in_cons, __ATOMIC_ACQUIRE);
+	prod = c->ring->in_prod;
+	space = sizeof(c->ring->in) - (prod - cons);
+	if (prod - cons > sizeof(c->ring->in)) {
+		broken(c, "input indices are corrupt");
+		return len;
+	}
+	n = len < space ? len : space;
+	for (size_t i = 0; i < n; i++)
+		c->ring->in[MASK_XENCONS_IDX(prod + i, c->ring->in)] = buf[i];
+	/* Publish the bytes before the index; pairs with the guest's rmb. */
+	__atomic_store_n(&c->ring->in_prod, prod + (XENCONS_RING_IDX)n, __ATOMIC_RELEASE);
+	if (n)
+		hvc_evtchn_notify(cd.hv, c->port);
+	return n;
+}
+
+static char *xs_get(unsigned int domid, const char *key)
+{
+	char path[128];
+	unsigned int len;
+
+	snprintf(path, sizeof(path), "/local/domain/%u/%s", domid, key);
+	return xs_read(cd.xs, XBT_NULL, path, &len);
+}
+
+static struct console *find(unsigned int domid)
+{
+	for (int i = 0; i < MAX_CONSOLES; i++)
+		if (cd.cons[i] && cd.cons[i]->domid == domid)
+			return cd.cons[i];
+	return NULL;
+}
+
+static void detach(struct console *c)
+{
+	for (int i = 0; i < MAX_VIEWERS; i++)
+		if (c->viewers[i])
+			viewer_close(c->viewers[i]);
+	if (c->evfd >= 0) {
+		epoll_ctl(cd.epfd, EPOLL_CTL_DEL, c->evfd, NULL);
+		hvc_evtchn_unbind(cd.hv, c->port);
+		close(c->evfd);
+	}
+	if (c->ring)
+		hvc_gnt_unmap(cd.hv, c->handle, c->ring);
+	if (c->log_fd >= 0)
+		close(c->log_fd);
+	for (int i = 0; i < MAX_CONSOLES; i++)
+		if (cd.cons[i] == c)
+			cd.cons[i] = NULL;
+	free(c);
+}
+
+static int attach(unsigned int domid)
+{
+	char *name = xs_get(domid, "name"), *port = xs_get(domid, "console/port"), err[256];
+	struct console *c = calloc(1, sizeof(*c));
+	int slot = -1, rc = -EINVAL;
+	uint32_t remote;
+	void *page;
+
+	for (int i = 0; i < MAX_CONSOLES && slot < 0; i++)
+		if (!cd.cons[i])
+			slot = i;
+	if (!c || !name || !port || slot < 0 || sv_parse_u32(port, &remote) < 0)
+		goto out;
+	c->domid = domid;
+	c->evfd = c->log_fd = -1;
+	sv_strlcpy(c->name, name, sizeof(c->name));
+	rc = hvc_gnt_map(cd.hv, domid, 0 /* GNTTAB_RESERVED_CONSOLE */, false, &c->handle, &page,
+			 err, sizeof(err));
+	if (rc == 0) {
+		c->ring = page;
+		rc = hvc_evtchn_bind(cd.hv, domid, remote, &c->port, &c->evfd, err, sizeof(err));
+	}
+	if (rc < 0) {
+		sv_warn("domain %u: cannot attach its console: %s", domid, err);
+		goto out;
+	}
+	log_open(c);
+	c->src = (struct src){ SRC_PORT, c };
+	epoll_add(c->evfd, &c->src);
+	cd.cons[slot] = c;
+	c = NULL;
+	drain_out(cd.cons[slot]);
+out:
+	if (c)
+		detach(c);
+	free(name);
+	free(port);
+	return rc;
+}
+
+/* Attaches new domains and detaches vanished ones. */
+static void rescan(void)
+{
+	unsigned int n = 0;
+	char **ents = xs_directory(cd.xs, XBT_NULL, "/local/domain", &n);
+	bool seen[MAX_CONSOLES] = { false };
+
+	for (unsigned int i = 0; ents && i < n; i++) {
+		uint32_t domid;
+		struct console *c;
+
+		if (sv_parse_u32(ents[i], &domid) < 0 || domid == 0)
+			continue;
+		c = find(domid);
+		if (!c && attach(domid) == 0)
+			c = find(domid);
+		for (int j = 0; c && j < MAX_CONSOLES; j++)
+			if (cd.cons[j] == c)
+				seen[j] = true;
+	}
+	free(ents);
+	for (int i = 0; i < MAX_CONSOLES; i++)
+		if (cd.cons[i] && !seen[i])
+			detach(cd.cons[i]);
+}
+
+static void on_xs_watch(void)
+{
+	unsigned int n;
+	char **ev = xs_read_watch(cd.xs, &n);
+
+	free(ev);
+	rescan();
+}
+
+static struct console *find_name(const char *name)
+{
+	for (int i = 0; i < MAX_CONSOLES; i++)
+		if (cd.cons[i] && strcmp(cd.cons[i]->name, name) == 0)
+			return cd.cons[i];
+	return NULL;
+}
+
+static void viewer_attach(struct viewer *v)
+{
+	char *nl = memchr(v->line, '\n', v->got), msg[160];
+	struct console *c;
+
+	*nl = '\0';
+	c = strncmp(v->line, "attach ", 7) == 0 ? find_name(v->line + 7) : NULL;
+	if (!c) {
+		snprintf(msg, sizeof(msg), "error: no console for '%s'\n", v->line + 7);
+		if (write(v->fd, msg, strlen(msg)) < 0)
+			sv_debug("viewer gone");
+		viewer_close(v);
+		return;
+	}
+	for (int i = 0; i < MAX_VIEWERS; i++) {
+		if (!c->viewers[i]) {
+			c->viewers[i] = v;
+			v->con = c;
+			if (write(v->fd, "ok\n", 3) < 0)
+				sv_debug("viewer gone");
+			/* Bytes typed right after the attach line go to the guest. */
+			if (nl + 1 < v->line + v->got)
+				feed_in(c, nl + 1, (size_t)(v->line + v->got - nl - 1));
+			return;
+		}
+	}
+	if (write(v->fd, "error: too many viewers\n", 24) < 0)
+		sv_debug("viewer gone");
+	viewer_close(v);
+}
+
+static void on_viewer(struct viewer *v)
+{
+	char buf[1024];
+	ssize_t n;
+
+	if (!v->con) {
+		n = read(v->fd, v->line + v->got, sizeof(v->line) - 1 - v->got);
+		if (n <= 0) {
+			viewer_close(v);
+			return;
+		}
+		v->got += (size_t)n;
+		if (memchr(v->line, '\n', v->got))
+			viewer_attach(v);
+		else if (v->got >= sizeof(v->line) - 1)
+			viewer_close(v);
+		return;
+	}
+	n = read(v->fd, buf, sizeof(buf));
+	if (n <= 0) {
+		viewer_close(v);
+		return;
+	}
+	feed_in(v->con, buf, (size_t)n);	/* what does not fit is dropped */
+}
+
+static void on_accept(int lfd)
+{
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	struct viewer *v;
+
+	if (fd < 0)
+		return;
+	v = calloc(1, sizeof(*v));
+	if (!v) {
+		close(fd);
+		return;
+	}
+	v->fd = fd;
+	v->src = (struct src){ SRC_VIEWER, v };
+	if (epoll_add(fd, &v->src) < 0) {
+		close(fd);
+		free(v);
+	}
+}
+
+static int listen_sock(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	mode_t old;
+	int fd, r;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/pvconsoled.sock", cd.rundir);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(sa.sun_path);
+	old = umask(0077);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0 || listen(fd, 16) < 0)
+		return -errno;
+	return fd;
+}
+
+static int setup(struct src *s_sig, struct src *s_xs, struct src *s_lis, int *lfd, int *sfd)
+{
+	char err[256], path[PATH_MAX];
+	sigset_t set;
+
+	cd.hv = hvc_open(cd.rundir, err, sizeof(err));
+	if (cd.hv < 0) {
+		sv_err("%s", err);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/xenstored/socket", cd.rundir);
+	setenv("XENSTORED_PATH", path, 1);
+	cd.xs = xs_open(0);
+	if (!cd.xs || !xs_watch(cd.xs, "@introduceDomain", "intro") ||
+	    !xs_watch(cd.xs, "@releaseDomain", "release")) {
+		sv_err("cannot watch XenStore at %s: is pvxenstored running?", path);
+		return -1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	*sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	*lfd = listen_sock();
+	cd.epfd = epoll_create1(EPOLL_CLOEXEC);
+	*s_sig = (struct src){ SRC_SIGNAL, NULL };
+	*s_xs = (struct src){ SRC_XS, NULL };
+	*s_lis = (struct src){ SRC_LISTEN, NULL };
+	if (*sfd < 0 || *lfd < 0 || cd.epfd < 0 || epoll_add(*sfd, s_sig) < 0 ||
+	    epoll_add(xs_fileno(cd.xs), s_xs) < 0 || epoll_add(*lfd, s_lis) < 0) {
+		sv_err("cannot set up: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void run(int lfd)
+{
+	struct epoll_event evs[32];
+
+	for (;;) {
+		int n = epoll_wait(cd.epfd, evs, 32, -1);
+
+		for (int i = 0; i < n; i++) {
+			struct src *s = evs[i].data.ptr;
+
+			switch (s->kind) {
+			case SRC_SIGNAL: return;
+			case SRC_XS: on_xs_watch(); break;
+			case SRC_LISTEN: on_accept(lfd); break;
+			case SRC_PORT:
+				hvc_evtchn_ack(((struct console *)s->obj)->evfd);
+				drain_out(s->obj);
+				break;
+			case SRC_VIEWER: on_viewer(s->obj); break;
+			case SRC_DOM_EXC: break;
+			}
+			/* Handlers may free consoles and viewers: take fresh events. */
+			if (s->kind != SRC_PORT)
+				break;
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "rundir", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct src s_sig, s_xs, s_lis;
+	char pidfile[PATH_MAX], sock[PATH_MAX];
+	int c, lfd = -1, sfd = -1;
+
+	sv_log_init("pvconsoled", SV_LOG_INFO);
+	cd.rundir = sv_rundir(NULL);
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'r') {
+			fprintf(stderr, "usage: pvconsoled [--rundir DIR]\n");
+			return 2;
+		}
+		cd.rundir = optarg;
+	}
+	if (setup(&s_sig, &s_xs, &s_lis, &lfd, &sfd) < 0)
+		return 1;
+	snprintf(pidfile, sizeof(pidfile), "%s/pvconsoled.pid", cd.rundir);
+	sv_pidfile_write(pidfile);
+	rescan();
+	sv_info("serving consoles in %s", cd.rundir);
+	run(lfd);
+	for (int i = 0; i < MAX_CONSOLES; i++)
+		if (cd.cons[i])
+			detach(cd.cons[i]);
+	snprintf(sock, sizeof(sock), "%s/pvconsoled.sock", cd.rundir);
+	unlink(sock);
+	unlink(pidfile);
+	sv_info("stopped");
+	return 0;
+}
