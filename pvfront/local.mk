@@ -21,12 +21,21 @@ pvfront_pvos_SOURCES = \
 	pvfront/kernel/events.c \
 	pvfront/kernel/mm.c \
 	pvfront/kernel/panic.c \
+	pvfront/kernel/xenport.c \
 	pvfront/kernel/workloads/hello.c \
 	pvfront/kernel/workloads/escape.c \
 	pvfront/kernel/workloads/spin.c \
 	pvfront/kernel/workloads/idle.c \
 	pvfront/kernel/workloads/timer.c \
 	pvfront/kernel/workloads/hcall_bench.c \
+	pvfront/kernel/workloads/selftest.c \
+	pvfront/kernel/workloads/selftest_evtchn.c \
+	pvfront/kernel/workloads/selftest_gnttab.c \
+	pvfront/kernel/workloads/selftest-priv.h \
+	pvfront/xen/xenport.h \
+	pvfront/xen/xenfront.h \
+	pvfront/xen/evtchn.c \
+	pvfront/xen/gnttab.c \
 	pvfront/include/pvos/arch.h \
 	pvfront/include/pvos/cmdline.h \
 	pvfront/include/pvos/console.h \
@@ -53,7 +62,8 @@ pvfront_pvos_SOURCES = \
 #  -mstack-protector-guard=global: if user CFLAGS (which come after these)
 #   re-enable the stack protector, its canary is a pvos variable, not TLS.
 pvfront_pvos_CPPFLAGS = -D__XEN_TOOLS__ \
-	-I$(top_srcdir)/hv/include -I$(top_srcdir)/pvfront/include
+	-I$(top_srcdir)/hv/include -I$(top_srcdir)/pvfront/include \
+	-I$(top_srcdir)/pvfront/xen
 pvfront_pvos_CFLAGS = -std=gnu11 $(SV_WARN_CFLAGS) -ffreestanding \
 	-fno-stack-protector -fno-pic -fno-pie -mcmodel=small -mno-red-zone \
 	-fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
@@ -85,8 +95,15 @@ pvfront_tests_pvos_unit_SOURCES = \
 	pvfront/tests/mm_test.c \
 	pvfront/kernel/mm.c \
 	pvfront/tests/events_test.c \
-	pvfront/kernel/events.c
+	pvfront/kernel/events.c \
+	pvfront/tests/xenport_stubs.c \
+	pvfront/tests/evtchn_test.c \
+	pvfront/xen/evtchn.c \
+	pvfront/tests/gnttab_test.c \
+	pvfront/xen/gnttab.c
 pvfront_tests_pvos_unit_CPPFLAGS = $(AM_CPPFLAGS) \
-	-I$(top_srcdir)/pvfront/include $(CUNIT_CFLAGS)
+	-I$(top_srcdir)/pvfront/include -I$(top_srcdir)/pvfront/xen \
+	$(CUNIT_CFLAGS)
 pvfront_tests_pvos_unit_LDADD = $(CUNIT_LIBS)
 EXTRA_DIST += pvfront/kernel/printf.c pvfront/kernel/string.c
+EXTRA_DIST += pvfront/tests/selftest.sh

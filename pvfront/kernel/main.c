@@ -9,13 +9,17 @@
  *     the command line;
  *  3. print the banner (the first line starts with "pvos ", which tests
  *     look for) and what the hypervisor says about itself;
- *  4. run the workload named by init= (default hello); workloads never
+ *  4. bind VIRQ_TIMER and set up the grant table; a hypervisor that does
+ *     not serve event channels or grant tables yet (-ENOSYS) is reported
+ *     and pvos carries on without them;
+ *  5. run the workload named by init= (default hello); workloads never
  *     return, they shut the domain down.
  */
 #include <stdint.h>
 
 #include <public/pvh_layout.h>
 #include <pvos/cmdline.h>
+#include <pvos/errno.h>
 #include <pvos/console.h>
 #include <pvos/events.h>
 #include <pvos/hypercall.h>
@@ -26,6 +30,7 @@
 #include <pvos/xen.h>
 
 #define START_INFO_MAGIC	"xen-3.0-x86_64"
+#define PVOS_GNTTAB_FRAMES	GNTTAB_CLIENT_MAX_FRAMES
 
 start_info_t pvos_start_info;
 
@@ -38,6 +43,7 @@ static const struct workload workloads[] = {
 	{ "idle", workload_idle },
 	{ "timer", workload_timer },
 	{ "hcall-bench", workload_hcall_bench },
+	{ "selftest", workload_selftest },
 };
 
 __attribute__((noreturn)) void pvos_main(const start_info_t *si);
@@ -120,6 +126,39 @@ static void print_hypervisor(void)
 		       cur, max);
 }
 
+static const char *rc_text(long rc)
+{
+	switch (rc) {
+	case -ENOSYS:	return "-ENOSYS, not served by the hypervisor";
+	case -EINVAL:	return "-EINVAL";
+	case -EBUSY:	return "-EBUSY";
+	case -ENOSPC:	return "-ENOSPC";
+	case -EIO:	return "-EIO, the op's status was not GNTST_okay";
+	case -EFAULT:	return "-EFAULT, the frames are not consecutive";
+	default:	return "an error";
+	}
+}
+
+/* VIRQ_TIMER and the grant table; one line says what we got. */
+static void init_xen(void)
+{
+	int evt_rc = events_bind_timer();
+	int16_t gntst = GNTST_okay;
+	int gnt_rc = gnttab_init(PVOS_GNTTAB_FRAMES, &gntst);
+
+	if (evt_rc < 0)
+		printk("pvos: no VIRQ_TIMER: EVTCHNOP_bind_virq returned %d (%s)\n",
+		       evt_rc, rc_text(evt_rc));
+	if (gnt_rc < 0)
+		printk("pvos: no grant table: GNTTABOP_setup_table of %d frames "
+		       "returned %d (%s) status %d %s\n", PVOS_GNTTAB_FRAMES,
+		       gnt_rc, rc_text(gnt_rc), gntst, gnttab_status_name(gntst));
+	if (evt_rc == 0 && gnt_rc == 0)
+		printk("pvos: VIRQ_TIMER on port %u, grant table %u frames with "
+		       "%u free refs\n", (unsigned int)events_timer_port(),
+		       gnttab_nr_frames(), gnttab_nr_free());
+}
+
 static void print_clock(void)
 {
 	uint64_t sec;
@@ -167,6 +206,7 @@ void pvos_main(const start_info_t *si)
 		     sizeof(pvos_start_info.cmd_line));
 	print_banner();
 	print_hypervisor();
+	init_xen();
 	print_clock();
 	run_init();
 }

@@ -10,7 +10,9 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <CUnit/CUnit.h>
 
@@ -29,10 +31,24 @@ extern int test_event_waits;
 
 void test_reset_stubs(void);
 
+/* The xenport.h stand-ins in xenport_stubs.c. */
+#define TEST_GUEST_PAGES	16
+#define TEST_GNTTAB_FIRST_PFN	8
+extern uint8_t test_guest_mem[];
+extern long test_evtchn_rc;
+extern int test_evtchn_last_cmd;
+extern int16_t test_setup_status;
+extern bool test_setup_scatter;
+extern unsigned int test_gnttab_calls;
+extern void (*test_cmpxchg_peer)(volatile uint16_t *flags);
+extern unsigned int test_cmpxchg_calls;
+
 void add_printf_suite(void);
 void add_string_suite(void);
 void add_cmdline_suite(void);
 void add_mm_suite(void);
 void add_events_suite(void);
+void add_evtchn_suite(void);
+void add_gnttab_suite(void);
 
 #endif /* PVFRONT_TESTS_HOST_H */

@@ -2,7 +2,8 @@
  * unit.c: the pvos unit tests, run on the host by make check.
  *
  * One suite per pvos source file that can run outside a domain: printf,
- * string, cmdline, mm and events. The "what if" cases feed them what a
+ * string, cmdline, mm and events, and the protocol code in xen/
+ * (evtchn, gnttab) over plain memory. The "what if" cases feed them what a
  * careless builder or a hostile hypervisor could.
  */
 #include <stdio.h>
@@ -22,6 +23,8 @@ int main(void)
 	add_cmdline_suite();
 	add_mm_suite();
 	add_events_suite();
+	add_evtchn_suite();
+	add_gnttab_suite();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failures = CU_get_number_of_failures();

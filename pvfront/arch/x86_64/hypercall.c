@@ -99,6 +99,18 @@ long HYPERVISOR_vcpu_op(int cmd, unsigned int vcpuid, paddr_t arg)
 			 0);
 }
 
+long HYPERVISOR_event_channel_op(int cmd, paddr_t arg)
+{
+	return hypercall(__HYPERVISOR_event_channel_op, (uint64_t)cmd, arg, 0,
+			 0, 0);
+}
+
+long HYPERVISOR_grant_table_op(unsigned int cmd, paddr_t args,
+			       unsigned int count)
+{
+	return hypercall(__HYPERVISOR_grant_table_op, cmd, args, count, 0, 0);
+}
+
 int hv_event_wait(int64_t timeout_ns)
 {
 	struct linux_pollfd pfd = { .fd = PVH_FD_EVENT, .events = POLLIN };

@@ -7,13 +7,16 @@
 
 #define EPERM		1
 #define ENOENT		2
+#define ESRCH		3
 #define EINTR		4
 #define EIO		5
 #define EAGAIN		11
 #define ENOMEM		12
 #define EFAULT		14
 #define EBUSY		16
+#define ENODEV		19
 #define EINVAL		22
+#define ENOSPC		28
 #define ENOSYS		38
 
 #endif /* PVOS_ERRNO_H */

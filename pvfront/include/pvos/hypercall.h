@@ -35,6 +35,9 @@ long HYPERVISOR_xen_version(int cmd, paddr_t arg);
 long HYPERVISOR_memory_op(unsigned int cmd, paddr_t arg);
 long HYPERVISOR_set_timer_op(uint64_t deadline_ns);
 long HYPERVISOR_vcpu_op(int cmd, unsigned int vcpuid, paddr_t arg);
+long HYPERVISOR_event_channel_op(int cmd, paddr_t arg);
+long HYPERVISOR_grant_table_op(unsigned int cmd, paddr_t args,
+			       unsigned int count);
 
 /*
  * The event wait of pvh_trap.h. hv_event_wait() sleeps until the event

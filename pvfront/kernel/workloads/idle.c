@@ -13,6 +13,5 @@ void workload_idle(void)
 	printk("idle: waiting for events\n");
 	for (;;) {
 		events_block(EVENTS_NO_DEADLINE);
-		events_dispatch();
 	}
 }

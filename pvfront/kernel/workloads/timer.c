@@ -63,7 +63,6 @@ static bool run_tick(uint64_t tick)
 		      (unsigned long)deadline, rc);
 	for (;;) {
 		woke = events_block(deadline + TIMER_GRACE_NS);
-		events_dispatch();
 		now = time_now_ns();
 		if (now >= deadline)
 			break;

@@ -1,0 +1,38 @@
+/*
+ * xenport.c: what pvos supplies to the protocol code in pvfront/xen/
+ * (xenport.h): the two hypercalls over pvos's transport, address
+ * conversion, and a 16-bit compare-and-exchange.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <pvos/hypercall.h>
+
+#include "xenport.h"
+
+long xenport_event_channel_op(int cmd, void *arg)
+{
+	return HYPERVISOR_event_channel_op(cmd, virt_to_phys(arg));
+}
+
+long xenport_grant_table_op(unsigned int cmd, void *args, unsigned int count)
+{
+	return HYPERVISOR_grant_table_op(cmd, virt_to_phys(args), count);
+}
+
+uint64_t xenport_virt_to_phys(const volatile void *p)
+{
+	return virt_to_phys(p);
+}
+
+void *xenport_phys_to_virt(uint64_t paddr)
+{
+	return phys_to_virt(paddr);
+}
+
+bool xenport_cmpxchg16(volatile uint16_t *p, uint16_t *expected,
+		       uint16_t desired)
+{
+	return __atomic_compare_exchange_n(p, expected, desired, false,
+					   __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}

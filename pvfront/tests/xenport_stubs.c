@@ -1,0 +1,81 @@
+/*
+ * xenport_stubs.c: the kernel half of xenport.h for the host tests.
+ *
+ * "Guest memory" is test_guest_mem, so guest-physical addresses are
+ * offsets in it. The hypercalls are a tiny scripted hypervisor: event
+ * channel ops return test_evtchn_rc; grant table ops serve setup_table
+ * (frames TEST_GNTTAB_FIRST_PFN.. unless told otherwise) and query_size
+ * and count everything else. test_cmpxchg_peer, when set, runs once
+ * between the caller's read of a grant entry and its exchange: a peer
+ * (the hypervisor mapping the grant) writing at the worst moment.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "xenport.h"
+
+#include "host.h"
+
+uint8_t test_guest_mem[TEST_GUEST_PAGES * 4096] __attribute__((aligned(4096)));
+long test_evtchn_rc;
+int test_evtchn_last_cmd = -1;
+int16_t test_setup_status;
+bool test_setup_scatter;
+unsigned int test_gnttab_calls;
+void (*test_cmpxchg_peer)(volatile uint16_t *flags);
+unsigned int test_cmpxchg_calls;
+
+long xenport_event_channel_op(int cmd, void *arg)
+{
+	(void)arg;
+	test_evtchn_last_cmd = cmd;
+	return test_evtchn_rc;
+}
+
+static long setup_table(struct gnttab_setup_table *s)
+{
+	xen_pfn_t *frames = xenport_phys_to_virt((uint64_t)(uintptr_t)s->frame_list.p);
+
+	s->status = test_setup_status;
+	if (s->status != GNTST_okay)
+		return 0;
+	for (unsigned int i = 0; i < s->nr_frames; i++)
+		frames[i] = TEST_GNTTAB_FIRST_PFN + i * (test_setup_scatter ? 2 : 1);
+	return 0;
+}
+
+long xenport_grant_table_op(unsigned int cmd, void *args, unsigned int count)
+{
+	test_gnttab_calls++;
+	if (count != 1)
+		return -XEN_EINVAL;
+	switch (cmd) {
+	case GNTTABOP_setup_table:
+		return setup_table(args);
+	default:
+		return -XEN_ENOSYS;
+	}
+}
+
+uint64_t xenport_virt_to_phys(const volatile void *p)
+{
+	return (uint64_t)((uintptr_t)p - (uintptr_t)test_guest_mem);
+}
+
+void *xenport_phys_to_virt(uint64_t paddr)
+{
+	return (void *)((uintptr_t)test_guest_mem + (uintptr_t)paddr);
+}
+
+bool xenport_cmpxchg16(volatile uint16_t *p, uint16_t *expected,
+		       uint16_t desired)
+{
+	void (*peer)(volatile uint16_t *) = test_cmpxchg_peer;
+
+	test_cmpxchg_calls++;
+	if (peer)
+		peer(p);
+	return __atomic_compare_exchange_n(p, expected, desired, false,
+					   __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}

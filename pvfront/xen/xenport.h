@@ -1,0 +1,49 @@
+/*
+ * xenport.h: what the protocol code in pvfront/xen/ needs from the kernel
+ * it runs in, and nothing more.
+ *
+ * evtchn.c and gnttab.c speak Xen's public interface only; they include
+ * this header and xenfront.h, never a kernel's own headers, so a second
+ * guest kernel can reuse them by supplying these few functions. pvos
+ * supplies them in kernel/xenport.c; the host unit tests supply stand-ins
+ * (tests/xenport_stubs.c) that run the code over plain memory.
+ *
+ * Error numbers are Xen's (xen/errno.h: XEN_EINVAL, ...), which equal
+ * Linux's for every code these calls use.
+ */
+#ifndef PVFRONT_XENPORT_H
+#define PVFRONT_XENPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <xen/xen.h>
+#include <xen/errno.h>
+#include <xen/event_channel.h>
+#include <xen/grant_table.h>
+
+/*
+ * The two hypercalls, with arguments as this kernel's virtual pointers:
+ * the port converts them to whatever its transport wants (for pvos,
+ * guest-physical addresses, pvh_trap.h). They return Xen's result, 0 or
+ * a negative errno (-XEN_ENOSYS if the hypervisor does not serve the op).
+ */
+long xenport_event_channel_op(int cmd, void *arg);
+long xenport_grant_table_op(unsigned int cmd, void *args, unsigned int count);
+
+/* Guest-physical address of a kernel pointer, and back. */
+uint64_t xenport_virt_to_phys(const volatile void *p);
+void *xenport_phys_to_virt(uint64_t paddr);
+
+/*
+ * Atomic compare-and-exchange of a 16-bit word another domain (or the
+ * hypervisor) writes too: if *p equals *expected, store desired and return
+ * true; otherwise load the current value into *expected and return false.
+ * A port, not a builtin, so the unit tests can let a "peer" write between
+ * a read and the exchange.
+ */
+bool xenport_cmpxchg16(volatile uint16_t *p, uint16_t *expected,
+		       uint16_t desired);
+
+#endif /* PVFRONT_XENPORT_H */
