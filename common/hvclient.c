@@ -45,7 +45,7 @@ int hvc_call(int fd, uint32_t type, const void *req, size_t req_len, int fd_in,
 	     void *body, size_t size, size_t *len_out, int *fd_out,
 	     char *err, size_t errlen)
 {
-	static uint8_t buf[PVH_CTL_MSG_MAX];
+	static __thread uint8_t buf[PVH_CTL_MSG_MAX];	/* backends call from threads */
 	struct pvh_ctl_req hdr = { .magic = PVH_CTL_MAGIC, .type = type, .len = (uint32_t)req_len };
 	struct pvh_ctl_rsp rsp;
 	size_t n_body;

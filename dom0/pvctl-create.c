@@ -44,12 +44,40 @@ static int resolve_kernel(struct prepared *p)
 	return -ENOENT;
 }
 
+static int check_disk(const struct domcfg *cfg, const struct domcfg_disk *d)
+{
+	int user;
+
+	if (d->bus != DOMCFG_BUS_XEN) {
+		pvctl_err("%s:%d: <disk> %s: emulated (bus='ide') disks are not supported yet; use bus='xen'",
+			  cfg->path, d->line, d->target);
+		return -ENOTSUP;
+	}
+	if (!d->source) {
+		pvctl_err("%s:%d: <disk> %s: an empty drive needs a <source>", cfg->path, d->line, d->target);
+		return -EINVAL;
+	}
+	if (access(d->source, d->readonly ? R_OK : R_OK | W_OK) < 0) {
+		pvctl_err("%s:%d: <disk> %s: cannot %s %s: %s", cfg->path, d->line, d->target,
+			  d->readonly ? "read" : "read and write", d->source, strerror(errno));
+		return -errno;
+	}
+	user = d->shareable ? -1 : pvctl_xs_disk_user(d->source, !d->readonly);
+	if (user >= 0) {
+		pvctl_err("%s:%d: <disk> %s: %s is already attached%s to domain %d; mark both <shareable/> or detach it first",
+			  cfg->path, d->line, d->target, d->source, d->readonly ? " read-write" : "", user);
+		return -EBUSY;
+	}
+	return 0;
+}
+
 static int check_devices(const struct domcfg *cfg)
 {
-	if (cfg->ndisks) {
-		pvctl_err("%s:%d: <disk> %s: disks are not supported by this version yet; remove the <disk> element",
-			  cfg->path, cfg->disks[0].line, cfg->disks[0].target);
-		return -ENOTSUP;
+	for (size_t i = 0; i < cfg->ndisks; i++) {
+		int rc = check_disk(cfg, &cfg->disks[i]);
+
+		if (rc < 0)
+			return rc;
 	}
 	if (cfg->nnics) {
 		pvctl_err("%s:%d: <interface>: network interfaces are not supported by this version yet; remove the <interface> element",
@@ -167,6 +195,7 @@ static int introduce(const struct prepared *p, const struct pvh_ctl_created *out
 		.domid = out->domid, .name = p->req.name, .uuid = p->req.uuid,
 		.mem_kib = p->req.mem_kib, .store_port = out->store_port,
 		.console_port = out->console_port,
+		.disks = p->cfg.disks, .ndisks = p->cfg.ndisks,
 	};
 	struct pvh_ctl_dom sel;
 	char err[400];

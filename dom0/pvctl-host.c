@@ -40,6 +40,7 @@ static const struct daemon daemons[] = {
 	{ "pvhv", PVH_CTL_SOCKET, SOCK_SEQPACKET, false },
 	{ "pvxenstored", "xenstored/socket", SOCK_STREAM, false },
 	{ "pvconsoled", "pvconsoled.sock", SOCK_STREAM, false },
+	{ "pvblkback", NULL, 0, false },
 };
 
 static void sleep_ms(long ms)
@@ -54,12 +55,19 @@ static void pidfile_path(const struct daemon *dm, char *out, size_t size)
 	snprintf(out, size, "%s/%s.pid", pvctl_rundir(), dm->name);
 }
 
+/* Ready: it accepts on its socket, or, with no socket, wrote its pidfile. */
 static bool sock_answers(const struct daemon *dm)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, dm->socktype | SOCK_CLOEXEC, 0);
+	char pidfile[PATH_MAX];
 	bool ok;
+	int fd;
 
+	if (!dm->socket) {
+		pidfile_path(dm, pidfile, sizeof(pidfile));
+		return sv_pidfile_alive(pidfile) != 0;
+	}
+	fd = socket(AF_UNIX, dm->socktype | SOCK_CLOEXEC, 0);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", pvctl_rundir(), dm->socket);
 	ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
 	if (fd >= 0)

@@ -59,8 +59,12 @@ struct pvctl_xs_domain {
 	uint64_t mem_kib;
 	uint32_t store_port;
 	uint32_t console_port;
+	const struct domcfg_disk *disks;
+	size_t ndisks;
 };
+struct domcfg_disk;
 struct xs_handle;
+int pvctl_xs_disk_user(const char *source, bool want_write);
 struct xs_handle *pvctl_xs_open(char *err, size_t errlen);
 int pvctl_xs_introduce(const struct pvctl_xs_domain *x, char *err, size_t errlen);
 void pvctl_xs_release(uint32_t domid);

@@ -20,6 +20,7 @@
 #include <xenstore.h>
 
 #include "public/pvh_layout.h"
+#include "domcfg.h"
 #include "pvctl.h"
 #include "sv.h"
 
@@ -106,6 +107,94 @@ static bool write_tree(struct xs_handle *h, xs_transaction_t t, const struct pvc
 	return put(h, t, path, x->name, RO, x->domid);
 }
 
+/*
+ * One vbd: the frontend directory belongs to the guest (the backend may
+ * read it), the backend directory to dom0 (the guest may read it), both
+ * written in the create transaction (reference §4.2).
+ */
+static bool write_vbd(struct xs_handle *h, xs_transaction_t t, uint32_t domid,
+		      const struct domcfg_disk *disk)
+{
+	struct xs_permissions fe[2] = { { domid, XS_PERM_NONE }, { 0, XS_PERM_READ } };
+	struct xs_permissions be[2] = { { 0, XS_PERM_NONE }, { domid, XS_PERM_READ } };
+	char fdir[96], bdir[96], path[160], v[32];
+	const char *type = disk->is_cdrom ? "cdrom" : "disk";
+	const struct { const char *key; const char *val; } fkeys[] = {
+		{ "backend", bdir }, { "backend-id", "0" }, { "state", "1" },
+		{ "virtual-device", v }, { "device-type", type },
+	}, bkeys[] = {
+		{ "frontend", fdir }, { "frontend-id", NULL }, { "online", "1" },
+		{ "removable", "0" }, { "bootable", "1" }, { "state", "1" },
+		{ "dev", disk->target }, { "type", disk->type == DOMCFG_DISK_BLOCK ? "phy" : "file" },
+		{ "mode", disk->readonly ? "r" : "w" }, { "device-type", type },
+		{ "params", disk->source },
+	};
+	char id[16];
+
+	snprintf(v, sizeof(v), "%u", disk->vdev);
+	snprintf(id, sizeof(id), "%u", domid);
+	snprintf(fdir, sizeof(fdir), "/local/domain/%u/device/vbd/%u", domid, disk->vdev);
+	snprintf(bdir, sizeof(bdir), "/local/domain/0/backend/vbd/%u/%u", domid, disk->vdev);
+	if (!xs_mkdir(h, t, fdir) || !xs_set_permissions(h, t, fdir, fe, 2) ||
+	    !xs_mkdir(h, t, bdir) || !xs_set_permissions(h, t, bdir, be, 2))
+		return false;
+	for (size_t i = 0; i < SV_ARRAY_SIZE(fkeys); i++) {
+		snprintf(path, sizeof(path), "%s/%s", fdir, fkeys[i].key);
+		if (!xs_write(h, t, path, fkeys[i].val, strlen(fkeys[i].val)) ||
+		    !xs_set_permissions(h, t, path, fe, 2))
+			return false;
+	}
+	for (size_t i = 0; i < SV_ARRAY_SIZE(bkeys); i++) {
+		const char *val = bkeys[i].val ? bkeys[i].val : id;
+
+		snprintf(path, sizeof(path), "%s/%s", bdir, bkeys[i].key);
+		if (!xs_write(h, t, path, val, strlen(val)) || !xs_set_permissions(h, t, path, be, 2))
+			return false;
+	}
+	return true;
+}
+
+static bool write_devices(struct xs_handle *h, xs_transaction_t t, const struct pvctl_xs_domain *x)
+{
+	for (size_t i = 0; i < x->ndisks; i++)
+		if (!write_vbd(h, t, x->domid, &x->disks[i]))
+			return false;
+	return true;
+}
+
+/* The domid of another domain that has SOURCE attached for writing, or -1. */
+int pvctl_xs_disk_user(const char *source, bool want_write)
+{
+	char err[200], path[256], *params, *mode;
+	struct xs_handle *h = pvctl_xs_open(err, sizeof(err));
+	unsigned int ndom = 0, ndev, len;
+	char **doms, **devs;
+	int user = -1;
+
+	if (!h)
+		return -1;
+	doms = xs_directory(h, XBT_NULL, "/local/domain/0/backend/vbd", &ndom);
+	for (unsigned int i = 0; doms && i < ndom && user < 0; i++) {
+		snprintf(path, sizeof(path), "/local/domain/0/backend/vbd/%s", doms[i]);
+		devs = xs_directory(h, XBT_NULL, path, &ndev);
+		for (unsigned int j = 0; devs && j < ndev && user < 0; j++) {
+			snprintf(path, sizeof(path), "/local/domain/0/backend/vbd/%s/%s/params", doms[i], devs[j]);
+			params = xs_read(h, XBT_NULL, path, &len);
+			snprintf(path, sizeof(path), "/local/domain/0/backend/vbd/%s/%s/mode", doms[i], devs[j]);
+			mode = xs_read(h, XBT_NULL, path, &len);
+			if (params && mode && strcmp(params, source) == 0 &&
+			    (want_write || strcmp(mode, "w") == 0))
+				user = atoi(doms[i]);
+			free(params);
+			free(mode);
+		}
+		free(devs);
+	}
+	free(doms);
+	xs_close(h);
+	return user;
+}
+
 int pvctl_xs_introduce(const struct pvctl_xs_domain *x, char *err, size_t errlen)
 {
 	struct xs_handle *h = pvctl_xs_open(err, errlen);
@@ -115,7 +204,7 @@ int pvctl_xs_introduce(const struct pvctl_xs_domain *x, char *err, size_t errlen
 		return -ECONNREFUSED;
 	for (int tries = 0;; tries++) {
 		xs_transaction_t t = xs_transaction_start(h);
-		bool ok = t != XBT_NULL && write_tree(h, t, x);
+		bool ok = t != XBT_NULL && write_tree(h, t, x) && write_devices(h, t, x);
 
 		if (t != XBT_NULL && xs_transaction_end(h, t, !ok) && ok)
 			break;
@@ -149,6 +238,8 @@ void pvctl_xs_release(uint32_t domid)
 	free(vm);
 	xs_release_domain(h, domid);
 	snprintf(path, sizeof(path), "/local/domain/%u", domid);
+	xs_rm(h, XBT_NULL, path);
+	snprintf(path, sizeof(path), "/local/domain/0/backend/vbd/%u", domid);
 	xs_rm(h, XBT_NULL, path);
 	xs_close(h);
 }

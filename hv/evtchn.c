@@ -47,6 +47,13 @@ static bool test_bit(const xen_ulong_t *word, unsigned int bit)
 	return __atomic_load_n(word, __ATOMIC_SEQ_CST) & ((xen_ulong_t)1 << bit);
 }
 
+static bool test_and_clear(xen_ulong_t *word, unsigned int bit)
+{
+	xen_ulong_t m = (xen_ulong_t)1 << bit;
+
+	return __atomic_fetch_and(word, ~m, __ATOMIC_SEQ_CST) & m;
+}
+
 static void clear_bit(xen_ulong_t *word, unsigned int bit)
 {
 	__atomic_fetch_and(word, ~((xen_ulong_t)1 << bit), __ATOMIC_SEQ_CST);
@@ -141,20 +148,17 @@ int hv_evtchn_alloc_unbound(struct hv_domain *d, uint16_t remote_dom, uint32_t *
 
 static int64_t op_alloc_unbound(struct hv_domain *d, evtchn_alloc_unbound_t *a)
 {
-	struct hv_domain *rd;
+	domid_t remote;
 	uint32_t port;
 	int rc;
 
 	if (a->dom != DOMID_SELF && a->dom != d->domid)
 		return -EPERM;
-	rd = a->remote_dom == DOMID_SELF ? d : NULL;
-	if (!rd && !(rd = hv_domain_by_id(a->remote_dom)) && a->remote_dom != 0)
-		return -ESRCH;
-	rc = alloc_port(d, &port);
+	/* Xen does not look the remote domain up: it need not exist yet. */
+	remote = a->remote_dom == DOMID_SELF ? (domid_t)d->domid : a->remote_dom;
+	rc = hv_evtchn_alloc_unbound(d, remote, &port);
 	if (rc < 0)
 		return rc;
-	d->ports[port].state = HV_ECS_UNBOUND;
-	d->ports[port].remote_dom = rd ? (domid_t)rd->domid : 0;
 	a->port = port;
 	return 0;
 }
@@ -195,7 +199,7 @@ static int64_t op_bind_virq(struct hv_domain *d, evtchn_bind_virq_t *a)
 	if (a->vcpu >= d->vcpus)
 		return -ENOENT;
 	if (d->virq_to_port[a->virq])
-		return -EBUSY;
+		return -EEXIST;		/* event_channel.c: bound twice */
 	rc = alloc_port(d, &port);
 	if (rc < 0)
 		return rc;
@@ -298,9 +302,8 @@ static int64_t op_unmask(struct hv_domain *d, const evtchn_unmask_t *a)
 
 	if (!sh || a->port >= d->nports)
 		return -EINVAL;
-	clear_bit(&sh->evtchn_mask[w], b);
 	/* event_2l.c: a port that went pending while masked is raised now. */
-	if (test_bit(&sh->evtchn_pending[w], b))
+	if (test_and_clear(&sh->evtchn_mask[w], b) && test_bit(&sh->evtchn_pending[w], b))
 		mark_upcall(d, sh, a->port);
 	return 0;
 }

@@ -86,22 +86,33 @@ static grant_entry_v1_t load_entry(struct hv_domain *d, grant_ref_t ref)
 static int16_t pin_flags(struct hv_domain *rd, grant_ref_t ref, domid_t mapper,
 			 bool write, uint16_t add)
 {
-	uint16_t *flags = &entry_of(rd, ref)->flags;
+	/*
+	 * flags and domid are swapped together, as Xen's v1 code does: a
+	 * granter that rewrites domid between our check and the swap makes
+	 * the swap fail instead of pinning for the old grantee.
+	 */
+	uint32_t *word = (uint32_t *)entry_of(rd, ref);
 
 	for (int i = 0; i < CMPXCHG_TRIES; i++) {
 		grant_entry_v1_t e = load_entry(rd, ref);
-		uint16_t want = e.flags | add;
+		uint32_t old = (uint32_t)e.flags | (uint32_t)e.domid << 16;
+		uint32_t want = old | add;
 
 		if ((e.flags & (GTF_type_mask | GTF_sub_page)) != GTF_permit_access ||
 		    e.domid != mapper)
 			return GNTST_general_error;
 		if (write && (e.flags & GTF_readonly))
 			return GNTST_general_error;
-		if (e.frame >= rd->nr_pages)
-			return GNTST_bad_page;
-		if (__atomic_compare_exchange_n(flags, &e.flags, want, false,
+		if (__atomic_compare_exchange_n(word, &old, want, false,
 						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
-			rd->gnt_active[ref].frame = e.frame;
+			/* The frame is read after the pin, as Xen does. */
+			uint32_t frame = __atomic_load_n(&entry_of(rd, ref)->frame, __ATOMIC_ACQUIRE);
+
+			if (frame >= rd->nr_pages) {
+				__atomic_fetch_and(&entry_of(rd, ref)->flags, (uint16_t)~add, __ATOMIC_SEQ_CST);
+				return GNTST_bad_page;
+			}
+			rd->gnt_active[ref].frame = frame;
 			return GNTST_okay;
 		}
 	}
@@ -156,9 +167,16 @@ static void unpin(struct hv_domain *rd, grant_ref_t ref, bool write)
 		hv_domain_reap(rd);
 }
 
+/* Map and unmap name domains by id only (Xen: DOMID_SELF is bad_domain). */
 static struct hv_domain *granter(struct hv_domain *d, domid_t dom)
 {
-	return dom == DOMID_SELF || dom == d->domid ? d : hv_domain_by_id(dom);
+	return dom == d->domid ? d : hv_domain_by_id(dom);
+}
+
+/* Copy also accepts DOMID_SELF. */
+static struct hv_domain *copy_granter(struct hv_domain *d, domid_t dom)
+{
+	return dom == DOMID_SELF ? d : granter(d, dom);
 }
 
 static int alloc_handle(struct hv_domain *d)
@@ -284,12 +302,12 @@ static int16_t copy_side(struct hv_domain *d, const struct gnttab_copy_ptr *p, b
 		*ptr_out = d->mem + (p->u.gmfn << PVH_PAGE_SHIFT) + p->offset;
 		return GNTST_okay;
 	}
-	rd = granter(d, p->domid);
+	rd = copy_granter(d, p->domid);
 	if (!rd || !rd->mem || rd->state == PVH_STATE_DYING)
 		return GNTST_bad_domain;
 	st = pin(rd, p->u.ref, (domid_t)d->domid, write);
 	if (st != GNTST_okay)
-		return st == GNTST_general_error ? GNTST_permission_denied : st;
+		return st;
 	frame = rd->gnt_active[p->u.ref].frame;
 	*rd_out = rd;
 	*ptr_out = rd->mem + (frame << PVH_PAGE_SHIFT) + p->offset;
@@ -382,6 +400,9 @@ int64_t hv_gnttab_op(struct hv_domain *d, uint64_t cmd, uint64_t args, uint64_t 
 	if (!size)
 		return -ENOSYS;
 	if (count > BATCH_MAX)
+		return -EINVAL;
+	/* grant_table.c: these two take exactly one argument. */
+	if ((cmd == GNTTABOP_setup_table || cmd == GNTTABOP_query_size) && count != 1)
 		return -EINVAL;
 	for (uint64_t i = 0; i < count; i++) {
 		uint64_t at = args + i * size;
