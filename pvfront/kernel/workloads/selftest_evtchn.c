@@ -301,6 +301,11 @@ static enum st_result t_port_limit(struct st_ctx *c)
 	return ST_PASS;
 }
 
+/*
+ * The ABI pvhv was given says -EBUSY; Xen's own evtchn_bind_virq answers
+ * a second bind on the same vCPU with -EEXIST (its -EBUSY is for a global
+ * VIRQ another domain handles). Either is a refusal; anything else fails.
+ */
 static enum st_result t_virq_twice(struct st_ctx *c)
 {
 	evtchn_port_t first = events_timer_port(), second;
@@ -317,11 +322,11 @@ static enum st_result t_virq_twice(struct st_ctx *c)
 	rc = evtchn_bind_virq(VIRQ_TIMER, 0, &second);
 	if (ours)
 		evtchn_close(first);
-	if (rc != -EBUSY) {
+	if (rc != -EBUSY && rc != -EEXIST) {
 		if (rc == 0)
 			evtchn_close(second);
 		return st_fail(c, "second bind of VIRQ_TIMER: %s, expected "
-			       "-EBUSY", st_err(rc));
+			       "-EBUSY (or Xen's -EEXIST)", st_err(rc));
 	}
 	return ST_PASS;
 }
