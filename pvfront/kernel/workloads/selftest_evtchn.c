@@ -96,6 +96,11 @@ static enum st_result t_send(struct st_ctx *c)
 	evtchn_clear_pending(a);
 	handled = 0;
 	evtchn_set_handler(a, count_handler, NULL);
+	/*
+	 * event_2l.c kicks the vCPU only when the selector bit goes 0 -> 1,
+	 * so empty the selector first or a stale bit would hide the wake-up.
+	 */
+	evtchn_dispatch();
 	hv_event_clear();
 	rc = evtchn_send(b);
 	if (rc < 0)
