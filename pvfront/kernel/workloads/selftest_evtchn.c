@@ -336,6 +336,33 @@ static enum st_result t_virq_twice(struct st_ctx *c)
 	return ST_PASS;
 }
 
+/* event_channel.c: an IPI port is bound to a vCPU; send raises it on us. */
+static enum st_result t_ipi(struct st_ctx *c)
+{
+	struct evtchn_status st = { 0 };
+	enum st_result r = ST_FAIL;
+	evtchn_port_t port;
+	int rc = evtchn_bind_ipi(0, &port);
+
+	if (rc < 0)
+		return st_fail(c, "EVTCHNOP_bind_ipi(0): %s", st_err(rc));
+	evtchn_clear_pending(port);
+	rc = evtchn_status(port, &st);
+	if (rc < 0 || st.status != EVTCHNSTAT_ipi || st.vcpu != 0)
+		st_fail(c, "status of IPI port %u: %s status %u vcpu %u, "
+			"expected ipi (5) on vcpu 0", port, st_err(rc),
+			st.status, st.vcpu);
+	else if ((rc = evtchn_send(port)) < 0)
+		st_fail(c, "EVTCHNOP_send on IPI port %u: %s", port, st_err(rc));
+	else if (!evtchn_is_pending(port))
+		st_fail(c, "send on IPI port %u did not set it pending", port);
+	else
+		r = ST_PASS;
+	evtchn_close(port);
+	evtchn_clear_pending(port);
+	return r;
+}
+
 static bool sel_has(evtchn_port_t port)
 {
 	xen_ulong_t sel = __atomic_load_n(
@@ -426,6 +453,7 @@ const struct selftest selftest_evtchn[] = {
 	{ "evtchn-port0-reserved", t_port0 },
 	{ "evtchn-port-limit", t_port_limit },
 	{ "evtchn-virq-twice", t_virq_twice },
+	{ "evtchn-ipi", t_ipi },
 	{ "evtchn-mask-unmask", t_mask_unmask },
 	{ "evtchn-timer-virq", t_timer_virq },
 };
