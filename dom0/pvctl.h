@@ -82,5 +82,7 @@ int pvctl_cmd_destroy(int argc, char **argv);
 int pvctl_cmd_pause(int argc, char **argv);
 int pvctl_cmd_unpause(int argc, char **argv);
 int pvctl_cmd_console(int argc, char **argv);
+int pvctl_cmd_shutdown(int argc, char **argv);
+int pvctl_cmd_reboot(int argc, char **argv);
 
 #endif /* PVCTL_H */
