@@ -106,4 +106,8 @@ pvfront_tests_pvos_unit_CPPFLAGS = $(AM_CPPFLAGS) \
 	$(CUNIT_CFLAGS)
 pvfront_tests_pvos_unit_LDADD = $(CUNIT_LIBS)
 EXTRA_DIST += pvfront/kernel/printf.c pvfront/kernel/string.c
+
+# init=selftest booted under the real daemons (tests/integration/lib.sh):
+# every event channel and grant table primitive against pvhv.
+TESTS += pvfront/tests/selftest.sh
 EXTRA_DIST += pvfront/tests/selftest.sh

@@ -59,6 +59,7 @@ const char *st_err(long rc)
 	case -EIO:	return "-EIO";
 	case -EFAULT:	return "-EFAULT";
 	case -EBUSY:	return "-EBUSY";
+	case -EEXIST:	return "-EEXIST";
 	case -ENODEV:	return "-ENODEV";
 	case -EINVAL:	return "-EINVAL";
 	case -ENOSPC:	return "-ENOSPC";

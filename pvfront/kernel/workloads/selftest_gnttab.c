@@ -437,6 +437,10 @@ out:
 	return r;
 }
 
+/*
+ * Xen refuses with GNTST_general_error (the write-pin of a r/o entry);
+ * any refusal that leaves the page alone passes here.
+ */
 static enum st_result t_copy_to_ro(struct st_ctx *c)
 {
 	enum st_result r = need_table(c, true);
