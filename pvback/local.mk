@@ -7,3 +7,9 @@ pvback_pvblkback_SOURCES = pvback/blkback.c pvback/blkio.c
 pvback_pvblkback_CFLAGS = $(AM_CFLAGS) $(XENSTORE_CFLAGS) $(LIBURING_CFLAGS) -pthread
 pvback_pvblkback_LDADD = pvback/libblkback.a common/libsv.a $(XENSTORE_LIBS) $(LIBURING_LIBS)
 pvback_pvblkback_LDFLAGS = $(AM_LDFLAGS) -pthread
+
+check_PROGRAMS += tests/unit/test-blkreq
+TESTS += tests/unit/test-blkreq
+tests_unit_test_blkreq_SOURCES = tests/unit/test-blkreq.c tests/unit/cunit-main.h
+tests_unit_test_blkreq_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) -I$(top_srcdir)/pvback
+tests_unit_test_blkreq_LDADD = pvback/libblkback.a $(CUNIT_LIBS)
