@@ -27,7 +27,7 @@ pvfront_pvos_SOURCES = \
 	pvfront/kernel/workloads/spin.c \
 	pvfront/kernel/workloads/idle.c \
 	pvfront/kernel/workloads/timer.c \
-	pvfront/kernel/workloads/hcall_bench.c \
+	pvfront/kernel/workloads/hcall_bench.c pvfront/kernel/workloads/prim_bench.c \
 	pvfront/kernel/workloads/selftest.c \
 	pvfront/kernel/workloads/selftest_evtchn.c \
 	pvfront/kernel/workloads/selftest_gnttab.c \
