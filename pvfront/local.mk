@@ -36,6 +36,7 @@ pvfront_pvos_SOURCES = \
 	pvfront/xen/xenfront.h \
 	pvfront/xen/evtchn.c \
 	pvfront/xen/gnttab.c \
+	pvfront/xen/xenbus.c \
 	pvfront/include/pvos/arch.h \
 	pvfront/include/pvos/cmdline.h \
 	pvfront/include/pvos/console.h \

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <pvos/events.h>
 #include <pvos/hypercall.h>
 
 #include "xenport.h"
@@ -35,4 +36,9 @@ bool xenport_cmpxchg16(volatile uint16_t *p, uint16_t *expected,
 {
 	return __atomic_compare_exchange_n(p, expected, desired, false,
 					   __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
+void xenport_block(void)
+{
+	events_block(EVENTS_NO_DEADLINE);
 }

@@ -46,4 +46,24 @@ void *xenport_phys_to_virt(uint64_t paddr);
 bool xenport_cmpxchg16(volatile uint16_t *p, uint16_t *expected,
 		       uint16_t desired);
 
+/*
+ * Sleep until an event may have arrived, then run the handlers of the
+ * pending ports (evtchn_dispatch()). Wakeups may be spurious; callers
+ * re-check what they wait for. The xenbus client blocks here whenever it
+ * waits for XenStore, so it never spins. Never called from a handler.
+ */
+void xenport_block(void);
+
+/*
+ * The C library functions the protocol code uses; every kernel has them
+ * (pvos in kernel/string.c and kernel/printf.c).
+ */
+void *memcpy(void *restrict dst, const void *restrict src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+size_t strnlen(const char *s, size_t max);
+int strcmp(const char *a, const char *b);
+int vsnprintf(char *buf, size_t size, const char *fmt, __builtin_va_list ap);
+
 #endif /* PVFRONT_XENPORT_H */
