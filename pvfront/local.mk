@@ -22,10 +22,12 @@ pvfront_pvos_SOURCES = \
 	pvfront/kernel/mm.c \
 	pvfront/kernel/panic.c \
 	pvfront/kernel/xenport.c \
+	pvfront/kernel/control.c \
 	pvfront/kernel/workloads/hello.c \
 	pvfront/kernel/workloads/escape.c \
 	pvfront/kernel/workloads/spin.c \
 	pvfront/kernel/workloads/idle.c \
+	pvfront/kernel/workloads/echo.c \
 	pvfront/kernel/workloads/timer.c \
 	pvfront/kernel/workloads/hcall_bench.c \
 	pvfront/kernel/workloads/selftest.c \
@@ -40,6 +42,7 @@ pvfront_pvos_SOURCES = \
 	pvfront/include/pvos/arch.h \
 	pvfront/include/pvos/cmdline.h \
 	pvfront/include/pvos/console.h \
+	pvfront/include/pvos/control.h \
 	pvfront/include/pvos/errno.h \
 	pvfront/include/pvos/events.h \
 	pvfront/include/pvos/hypercall.h \
@@ -112,3 +115,9 @@ EXTRA_DIST += pvfront/kernel/printf.c pvfront/kernel/string.c
 # every event channel and grant table primitive against pvhv.
 TESTS += pvfront/tests/selftest.sh
 EXTRA_DIST += pvfront/tests/selftest.sh
+
+# Integration tests of the guest's own drivers (console ring, xenbus,
+# control/shutdown) against the real daemons.
+TESTS += tests/integration/guest-console.sh tests/integration/guest-shutdown.sh
+EXTRA_DIST += tests/integration/guest-console.sh \
+	tests/integration/guest-shutdown.sh

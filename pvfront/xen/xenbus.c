@@ -59,6 +59,7 @@
 #define HDR_SIZE		sizeof(struct xsd_sockmsg)
 #define MAX_RECONNECTS		4
 #define RECONNECT_WAITS		1000	/* wakeups to wait for the daemon */
+#define MAX_RESENDS		4	/* of one request, after ring resets */
 
 struct watch_event {
 	bool used;
@@ -89,7 +90,10 @@ static struct {
 	uint8_t rx[HDR_SIZE + XENSTORE_PAYLOAD_MAX];
 	size_t rx_have;
 
-	/* The request in flight and its reply. */
+	/* The request in flight (kept whole, to send again) and its reply. */
+	uint8_t tx[HDR_SIZE + XENSTORE_PAYLOAD_MAX];
+	size_t tx_len;
+	bool reset_seen;		/* the daemon reset the ring under us */
 	bool waiting;
 	bool reply_ready;
 	bool request_failed;		/* the ring was reset under it */
@@ -244,6 +248,8 @@ static size_t rx_need(void)
 	return HDR_SIZE + hdr.len - xb.rx_have;
 }
 
+static bool check_reset(void);
+
 /* Take what the daemon produced; bounded by one ring's worth per call. */
 void xenbus_poll(void)
 {
@@ -252,6 +258,8 @@ void xenbus_poll(void)
 
 	if (!xb.ready || xb.broken || xb.in_reconnect ||
 	    load_once(&xb.intf->connection) != XENSTORE_CONNECTED)
+		return;
+	if (check_reset())
 		return;
 	prod = load_once(&xb.intf->rsp_prod);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);	/* index before data */
@@ -310,6 +318,25 @@ static void reset_client(void)
 		xb.request_failed = true;
 		xb.reply_ready = false;
 	}
+}
+
+/*
+ * Only we write req_prod and rsp_cons; if the page says otherwise, the
+ * daemon reset the ring (it does when it introduces a restarted domain
+ * whose kernel was already talking). Start again from the page's indices,
+ * send the request in flight again and set the watches again.
+ */
+static bool check_reset(void)
+{
+	if (load_once(&xb.intf->req_prod) == xb.req_prod &&
+	    load_once(&xb.intf->rsp_cons) == xb.rsp_cons)
+		return false;
+	reset_client();
+	xb.request_failed = false;
+	xb.reset_seen = true;
+	xb.rewatch = true;
+	xb.stats.resets++;
+	return true;
 }
 
 int xenbus_reconnect(void)
@@ -376,6 +403,8 @@ static int ring_write(const void *data, size_t len)
 
 		if (!check_ring() || xb.request_failed)
 			return -XEN_EIO;
+		if (xb.reset_seen || check_reset())
+			return -XEN_EAGAIN;	/* the caller starts again */
 		cons = load_once(&xb.intf->req_cons);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* cons before reuse */
 		used = xb.req_prod - cons;
@@ -421,7 +450,7 @@ static int request(uint32_t type, xenbus_transaction_t t,
 {
 	struct xsd_sockmsg hdr = { .type = type, .tx_id = t };
 	size_t len = 0;
-	int rc;
+	int rc = 0;
 
 	if (!xb.ready)
 		return -XEN_ENODEV;
@@ -439,20 +468,31 @@ static int request(uint32_t type, xenbus_transaction_t t,
 		return -XEN_E2BIG;
 	hdr.len = (uint32_t)len;
 	hdr.req_id = xb.next_id++;
+	memcpy(xb.tx, &hdr, HDR_SIZE);
+	xb.tx_len = HDR_SIZE;
+	for (unsigned int i = 0; i < nparts; i++) {
+		memcpy(xb.tx + xb.tx_len, parts[i].data, parts[i].len);
+		xb.tx_len += parts[i].len;
+	}
 	xb.want_id = hdr.req_id;
 	xb.waiting = true;
-	xb.reply_ready = false;
 	xb.request_failed = false;
 	xb.stats.requests++;
-	rc = ring_write(&hdr, sizeof(hdr));
-	for (unsigned int i = 0; rc == 0 && i < nparts; i++)
-		rc = ring_write(parts[i].data, parts[i].len);
-	xenbus_poll();
-	while (rc == 0 && !xb.reply_ready) {
-		if (xb.broken || xb.request_failed)
-			rc = -XEN_EIO;
-		else
-			wait_once();
+	for (int attempt = 0; attempt < MAX_RESENDS; attempt++) {
+		xb.reset_seen = false;
+		xb.reply_ready = false;
+		rc = ring_write(xb.tx, xb.tx_len);
+		if (rc == 0)
+			xenbus_poll();
+		while (rc == 0 && !xb.reply_ready && !xb.reset_seen) {
+			if (xb.broken || xb.request_failed)
+				rc = -XEN_EIO;
+			else
+				wait_once();
+		}
+		if (!xb.reset_seen && rc != -XEN_EAGAIN)
+			break;
+		rc = -XEN_EIO;
 	}
 	xb.waiting = false;
 	if (rc < 0)

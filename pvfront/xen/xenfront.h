@@ -220,7 +220,7 @@ int xenbus_reconnect(void);
 /* Diagnostics: why the ring last failed ("" if never), and counters. */
 struct xenbus_stats {
 	unsigned long requests, events, events_dropped, stray_replies,
-		      reconnects;
+		      reconnects, resets;
 };
 const char *xenbus_fault(void);
 void xenbus_get_stats(struct xenbus_stats *stats_out);

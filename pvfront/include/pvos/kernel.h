@@ -40,5 +40,6 @@ __attribute__((noreturn)) void workload_idle(void);
 __attribute__((noreturn)) void workload_timer(void);
 __attribute__((noreturn)) void workload_hcall_bench(void);
 __attribute__((noreturn)) void workload_selftest(void);
+__attribute__((noreturn)) void workload_echo(void);
 
 #endif /* PVOS_KERNEL_H */
