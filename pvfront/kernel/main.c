@@ -48,6 +48,10 @@ static const struct workload workloads[] = {
 	{ "hcall-bench", workload_hcall_bench },
 	{ "selftest", workload_selftest },
 	{ "echo", workload_echo },
+	{ "blk-sha256", workload_blk_sha256 },
+	{ "blk-fill", workload_blk_fill },
+	{ "blk-verify", workload_blk_verify },
+	{ "blkbench", workload_blkbench },
 };
 
 __attribute__((noreturn)) void pvos_main(const start_info_t *si);

@@ -228,4 +228,72 @@ void xenbus_get_stats(struct xenbus_stats *stats_out);
 /* "ENOENT" -> -XEN_ENOENT; unknown names are -XEN_EIO. */
 int xenbus_errno_from_name(const char *name);
 
+/* ---- blkif frontend (blkfront.c) ---- */
+
+#include <xen/io/blkif.h>	/* BLKIF_OP_*, VDISK_* */
+
+#define BLKFRONT_MAX_DEVS	4
+/* One ring request: BLKIF_MAX_SEGMENTS_PER_REQUEST (11) pages. */
+#define BLKFRONT_MAX_BYTES	(11u * 4096u)
+
+struct blkfront_dev;
+
+/* What the backend advertised (blkif.h), as read at connect. */
+struct blkfront_info {
+	unsigned int devid;
+	domid_t backend_id;
+	uint64_t sectors;		/* 512-byte units */
+	uint32_t sector_size;
+	uint32_t vdisk_info;		/* VDISK_* */
+	bool readonly, flush, discard, persistent;
+	uint32_t max_indirect_segments;	/* advertised; not used */
+};
+
+/*
+ * One request: op is BLKIF_OP_READ, _WRITE or _FLUSH_DISKCACHE; sector and
+ * len (a multiple of 512, at most BLKFRONT_MAX_BYTES) for reads and
+ * writes; buf is any memory of the caller's, which stays the caller's (the
+ * data goes through the device's own bounce pages). status is 1 while in
+ * flight, then 0 or a negative Xen errno; done (may be NULL) runs from
+ * blkfront_poll()/blkfront_wait() when the response came.
+ */
+struct blkfront_req {
+	uint8_t op;
+	uint64_t sector;
+	void *buf;
+	size_t len;
+	int status;
+	void (*done)(struct blkfront_req *r);
+	void *data;
+};
+
+/*
+ * Connect to ~/device/vbd/<devid> through the whole xenbus handshake
+ * (blocking until the backend is Connected). Returns 0 with *dev_out, or
+ * a negative Xen errno after undoing everything.
+ */
+int blkfront_open(unsigned int devid, struct blkfront_dev **dev_out);
+/* Whether later opens write feature-persistent=1 (the default) or 0. */
+void blkfront_offer_persistent(bool offer);
+const struct blkfront_info *blkfront_get_info(const struct blkfront_dev *dev);
+const char *blkfront_backend(const struct blkfront_dev *dev);
+const char *blkfront_state_name(int state);
+
+/* Queue one request; -XEN_EBUSY when all ring slots are in use. */
+int blkfront_submit(struct blkfront_dev *dev, struct blkfront_req *req);
+/* Take responses that arrived; returns how many. Never blocks. */
+unsigned int blkfront_poll(struct blkfront_dev *dev);
+/* Block until something happened, then poll; -XEN_EIO once broken. */
+int blkfront_wait(struct blkfront_dev *dev);
+unsigned int blkfront_outstanding(const struct blkfront_dev *dev);
+unsigned int blkfront_slots(void);
+
+/* Synchronous helpers: any length (split into ring requests), flush. */
+int blkfront_io(struct blkfront_dev *dev, uint8_t op, uint64_t sector,
+		void *buf, size_t len);
+int blkfront_flush(struct blkfront_dev *dev);
+
+/* Wait for what is outstanding, go Closing/Closed with the backend, free. */
+void blkfront_close(struct blkfront_dev *dev);
+
 #endif /* PVFRONT_XENFRONT_H */
