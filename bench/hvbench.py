@@ -6,6 +6,11 @@
                    the same socket type with the same message sizes.
   create to first  from `pvctl create` to the guest's first console line,
   console line     against fork+exec+wait of /bin/true on the same host.
+  primitives       pvos init=prim-bench: an event channel round trip inside
+                   the guest and with dom0 (bench/evtchn-peer), blocking and
+                   with a 50 us poll before sleeping, grant map+unmap of 1
+                   and 32 pages, a 4 KiB grant copy; against the host's own
+                   eventfd round trip between two processes.
 
 Every figure is a median over repeated runs; the machine is noisy, so
 compare ratios, not absolute numbers. Usage (root, from a build tree):
@@ -63,6 +68,9 @@ class Host:
     def run_to_poweroff(self, cmdline, limit=60):
         name, path = self.xml(cmdline)
         self.ctl("create", path)
+        return self.run_to_poweroff_existing(name, limit)
+
+    def run_to_poweroff_existing(self, name, limit=60):
         deadline = time.monotonic() + limit
         while time.monotonic() < deadline:
             doms = {d["name"]: d for d in json.loads(self.ctl("list", "--json"))}
@@ -109,6 +117,49 @@ def first_line(host, name, path):
     return t
 
 
+def wait_for(pred, limit=60):
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.01)
+    sys.exit("hvbench: timed out")
+
+
+def prim_run(host, builddir, poll_us):
+    name, path = host.xml("init=prim-bench peer=dom0 poll_us=%d" % poll_us)
+    host.ctl("create", path)
+
+    def port():
+        try:
+            with open(host.log(name)) as f:
+                m = re.search(r"prim-bench: peer-port (\d+)", f.read())
+                return m and m.group(1)
+        except FileNotFoundError:
+            return None
+    p = wait_for(port)
+    domid = str(next(d["domid"] for d in json.loads(host.ctl("list", "--json")) if d["name"] == name))
+    subprocess.run([os.path.join(builddir, "bench", "evtchn-peer"), "--rundir", host.rundir,
+                    "--domid", domid, "--port", p, "--count", "2100", "--poll-us", str(poll_us)],
+                   check=True, env=host.env)
+    return host.run_to_poweroff_existing(name)
+
+
+def primitives(host, builddir, runs):
+    keys = ["evtchn-loopback-rtt", "gnt-map-unmap-1", "gnt-map-unmap-32", "gnt-copy-4k"]
+    got = {k: [] for k in keys + ["evtchn-dom0-rtt-0", "evtchn-dom0-rtt-50", "host-eventfd-rtt"]}
+    rtt = os.path.join(builddir, "bench", "ipc-rtt")
+    for _ in range(runs):
+        for poll in (0, 50):
+            out = prim_run(host, builddir, poll)
+            for k in keys:
+                got[k].append(parse(r"prim-bench: %s median_ns=(\d+)" % k, out))
+            got["evtchn-dom0-rtt-%d" % poll].append(parse(r"evtchn-dom0-rtt poll_us=\d+ median_ns=(\d+)", out))
+        got["host-eventfd-rtt"].append(parse(r"median_ns=(\d+)", sh(rtt, "--eventfd", "20000")))
+    return {k: statistics.median(v) / 1000 for k, v in got.items()}
+
+
 def create_to_console(host, runs):
     guest, native = [], []
     for _ in range(runs * 4):
@@ -134,18 +185,29 @@ def main():
         hc, ipc = null_hypercall(host, builddir, a.runs)
         print("measuring create to first console line (%d runs)..." % (a.runs * 4), file=sys.stderr)
         cr, fe = create_to_console(host, a.runs)
+        print("measuring event channels and grants (%d runs)..." % a.runs, file=sys.stderr)
+        pr = primitives(host, builddir, a.runs)
     rows = [
         ("null hypercall round trip", hc / 1000, "host seqpacket round trip", ipc / 1000, "us"),
         ("create to first console line", cr * 1000, "fork+exec+wait /bin/true", fe * 1000, "ms"),
     ]
-    print("%-30s %12s   %-28s %12s %8s" % ("measure", "median", "host baseline", "median", "ratio"))
+    ev = pr["host-eventfd-rtt"]
+    rows += [
+        ("evtchn round trip, in guest", pr["evtchn-loopback-rtt"], "host eventfd round trip", ev, "us"),
+        ("evtchn round trip, dom0", pr["evtchn-dom0-rtt-0"], "host eventfd round trip", ev, "us"),
+        ("  ... 50 us poll first", pr["evtchn-dom0-rtt-50"], "host eventfd round trip", ev, "us"),
+        ("grant map+unmap, 1 page", pr["gnt-map-unmap-1"], "null hypercall", hc / 1000, "us"),
+        ("grant map+unmap, 32 pages", pr["gnt-map-unmap-32"], "null hypercall", hc / 1000, "us"),
+        ("grant copy 4 KiB", pr["gnt-copy-4k"], "null hypercall", hc / 1000, "us"),
+    ]
+    print("%-30s %12s   %-28s %12s %8s" % ("measure", "median", "baseline", "median", "ratio"))
     for what, v, base, b, unit in rows:
         print("%-30s %9.1f %-2s   %-28s %9.1f %-2s %7.2fx" % (what, v, unit, base, b, unit, v / b))
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"null_hypercall_us": hc / 1000, "host_ipc_rtt_us": ipc / 1000,
                        "create_to_console_ms": cr * 1000, "fork_exec_ms": fe * 1000,
-                       "runs": a.runs}, f, indent=2)
+                       "primitives_us": pr, "runs": a.runs}, f, indent=2)
 
 
 if __name__ == "__main__":

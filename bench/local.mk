@@ -2,3 +2,12 @@
 noinst_PROGRAMS += bench/ipc-rtt
 bench_ipc_rtt_SOURCES = bench/ipc-rtt.c
 EXTRA_DIST += bench/hvbench.py bench/README.md
+
+# XenStore request rates and transaction conflicts (bench/README.md).
+noinst_PROGRAMS += bench/xs-bench
+bench_xs_bench_SOURCES = bench/xs-bench.c
+
+# dom0's end of pvos init=prim-bench event channel round trips.
+noinst_PROGRAMS += bench/evtchn-peer
+bench_evtchn_peer_SOURCES = bench/evtchn-peer.c
+bench_evtchn_peer_LDADD = common/libsv.a

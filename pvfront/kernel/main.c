@@ -46,6 +46,7 @@ static const struct workload workloads[] = {
 	{ "idle", workload_idle },
 	{ "timer", workload_timer },
 	{ "hcall-bench", workload_hcall_bench },
+	{ "prim-bench", workload_prim_bench },
 	{ "selftest", workload_selftest },
 	{ "echo", workload_echo },
 	{ "blk-sha256", workload_blk_sha256 },
