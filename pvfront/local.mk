@@ -22,10 +22,16 @@ pvfront_pvos_SOURCES = \
 	pvfront/kernel/mm.c \
 	pvfront/kernel/panic.c \
 	pvfront/kernel/xenport.c \
+	pvfront/kernel/control.c \
+	pvfront/kernel/blk.c \
+	pvfront/kernel/sha256.c \
 	pvfront/kernel/workloads/hello.c \
 	pvfront/kernel/workloads/escape.c \
 	pvfront/kernel/workloads/spin.c \
 	pvfront/kernel/workloads/idle.c \
+	pvfront/kernel/workloads/echo.c \
+	pvfront/kernel/workloads/blk.c \
+	pvfront/kernel/workloads/blkbench.c \
 	pvfront/kernel/workloads/timer.c \
 	pvfront/kernel/workloads/hcall_bench.c pvfront/kernel/workloads/prim_bench.c \
 	pvfront/kernel/workloads/selftest.c \
@@ -36,9 +42,14 @@ pvfront_pvos_SOURCES = \
 	pvfront/xen/xenfront.h \
 	pvfront/xen/evtchn.c \
 	pvfront/xen/gnttab.c \
+	pvfront/xen/xenbus.c \
+	pvfront/xen/blkfront.c \
 	pvfront/include/pvos/arch.h \
 	pvfront/include/pvos/cmdline.h \
 	pvfront/include/pvos/console.h \
+	pvfront/include/pvos/control.h \
+	pvfront/include/pvos/blk.h \
+	pvfront/include/pvos/sha256.h \
 	pvfront/include/pvos/errno.h \
 	pvfront/include/pvos/events.h \
 	pvfront/include/pvos/hypercall.h \
@@ -111,3 +122,10 @@ EXTRA_DIST += pvfront/kernel/printf.c pvfront/kernel/string.c
 # every event channel and grant table primitive against pvhv.
 TESTS += pvfront/tests/selftest.sh
 EXTRA_DIST += pvfront/tests/selftest.sh
+
+# Integration tests of the guest's own drivers (console ring, xenbus,
+# control/shutdown) against the real daemons.
+TESTS += tests/integration/guest-console.sh tests/integration/guest-shutdown.sh \
+	tests/integration/guest-blk.sh
+EXTRA_DIST += tests/integration/guest-console.sh \
+	tests/integration/guest-shutdown.sh tests/integration/guest-blk.sh

@@ -12,7 +12,9 @@
  *  4. bind VIRQ_TIMER and set up the grant table; a hypervisor that does
  *     not serve event channels or grant tables yet (-ENOSYS) is reported
  *     and pvos carries on without them;
- *  5. run the workload named by init= (default hello); workloads never
+ *  5. attach to XenStore (xen/xenbus.c) and move the console to its ring
+ *     (control.c);
+ *  6. run the workload named by init= (default hello); workloads never
  *     return, they shut the domain down.
  */
 #include <stdint.h>
@@ -21,6 +23,7 @@
 #include <pvos/cmdline.h>
 #include <pvos/errno.h>
 #include <pvos/console.h>
+#include <pvos/control.h>
 #include <pvos/events.h>
 #include <pvos/hypercall.h>
 #include <pvos/kernel.h>
@@ -45,6 +48,11 @@ static const struct workload workloads[] = {
 	{ "hcall-bench", workload_hcall_bench },
 	{ "prim-bench", workload_prim_bench },
 	{ "selftest", workload_selftest },
+	{ "echo", workload_echo },
+	{ "blk-sha256", workload_blk_sha256 },
+	{ "blk-fill", workload_blk_fill },
+	{ "blk-verify", workload_blk_verify },
+	{ "blkbench", workload_blkbench },
 };
 
 __attribute__((noreturn)) void pvos_main(const start_info_t *si);
@@ -209,5 +217,6 @@ void pvos_main(const start_info_t *si)
 	print_hypervisor();
 	init_xen();
 	print_clock();
+	control_init();
 	run_init();
 }

@@ -2,6 +2,9 @@
  * panic.c: orderly and disorderly ends of the domain.
  *
  * Both go through SCHEDOP_shutdown so pvhv records why the domain ended.
+ * An orderly end waits (bounded) for pvconsoled to take the console ring's
+ * last lines; a panic writes through console_io only, which needs nothing
+ * but pvhv.
  * If the hypercall returns (it must not), the process dies by an invalid
  * instruction, which pvhv reports as a crash.
  */
@@ -18,7 +21,8 @@ void kernel_shutdown(unsigned int reason)
 {
 	struct sched_shutdown shutdown = { .reason = reason };
 
-	console_flush();
+	/* The last lines reach the log before the domain stops. */
+	console_sync();
 	HYPERVISOR_sched_op(SCHEDOP_shutdown, virt_to_phys(&shutdown));
 	arch_die();
 }
@@ -27,6 +31,7 @@ void panic(const char *fmt, ...)
 {
 	va_list ap;
 
+	console_emergency();
 	console_flush();
 	printk("pvos: panic: ");
 	va_start(ap, fmt);

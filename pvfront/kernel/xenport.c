@@ -6,7 +6,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <pvos/events.h>
 #include <pvos/hypercall.h>
+#include <pvos/mm.h>
+#include <pvos/time.h>
 
 #include "xenport.h"
 
@@ -35,4 +38,23 @@ bool xenport_cmpxchg16(volatile uint16_t *p, uint16_t *expected,
 {
 	return __atomic_compare_exchange_n(p, expected, desired, false,
 					   __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
+/* A notification lost to a peer that was not bound yet costs 100 ms. */
+#define XENPORT_BLOCK_NS	(100 * NSEC_PER_MSEC)
+
+void xenport_block(void)
+{
+	events_block(time_is_available() ? time_now_ns() + XENPORT_BLOCK_NS :
+		     EVENTS_NO_DEADLINE);
+}
+
+void *xenport_alloc_pages(unsigned long n)
+{
+	return mm_alloc_pages(n);
+}
+
+void xenport_free_pages(void *p, unsigned long n)
+{
+	mm_free_pages(p, n);
 }

@@ -42,6 +42,8 @@ extern bool test_setup_scatter;
 extern unsigned int test_gnttab_calls;
 extern void (*test_cmpxchg_peer)(volatile uint16_t *flags);
 extern unsigned int test_cmpxchg_calls;
+extern void (*test_block_hook)(void);
+extern unsigned int test_block_calls;
 
 void add_printf_suite(void);
 void add_string_suite(void);

@@ -79,3 +79,26 @@ bool xenport_cmpxchg16(volatile uint16_t *p, uint16_t *expected,
 	return __atomic_compare_exchange_n(p, expected, desired, false,
 					   __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 }
+
+/* The blocking wait: a test's scripted peer runs here (xenbus_test.c). */
+void (*test_block_hook)(void);
+unsigned int test_block_calls;
+
+void xenport_block(void)
+{
+	test_block_calls++;
+	if (test_block_hook)
+		test_block_hook();
+}
+
+void *xenport_alloc_pages(unsigned long n)
+{
+	(void)n;
+	return NULL;
+}
+
+void xenport_free_pages(void *p, unsigned long n)
+{
+	(void)p;
+	(void)n;
+}

@@ -130,4 +130,170 @@ uint16_t gnttab_entry_flags(grant_ref_t ref);
 /* "GNTST_okay", ... for messages. */
 const char *gnttab_status_name(int16_t status);
 
+/* ---- XenStore client over the domain's ring (xenbus.c) ---- */
+
+/* xs_wire.h; included by xenbus.c only (its error table wants errno.h). */
+struct xenstore_domain_interface;
+
+typedef uint32_t xenbus_transaction_t;
+#define XBT_NIL			((xenbus_transaction_t)0)
+
+/* What the client keeps per queued watch event and registered watch. */
+#define XENBUS_PATH_MAX		256	/* event paths are cut to this */
+#define XENBUS_TOKEN_MAX	32
+#define XENBUS_MAX_WATCHES	16
+#define XENBUS_EVENT_QUEUE	32
+#define XENBUS_TX_RETRIES	32	/* xenbus_transact() on EAGAIN */
+
+/*
+ * Attach to the ring page (struct xenstore_domain_interface, shared with
+ * the XenStore daemon and hostile) and its event channel, and install the
+ * port's handler. Indices are taken from the page as they are (they need
+ * not start at 0) and checked. Returns 0 or -XEN_EIO if the page is
+ * already inconsistent.
+ */
+int xenbus_init(struct xenstore_domain_interface *ring, evtchn_port_t port);
+bool xenbus_is_ready(void);
+
+/*
+ * Requests. Each sends one message, blocks (xenport_block()) until the
+ * reply with its req_id arrives, and returns 0 (or a length) or a negative
+ * Xen errno: the daemon's error name ("ENOENT" -> -XEN_ENOENT), -XEN_EIO
+ * if the ring broke or the reply makes no sense, -XEN_E2BIG if a request
+ * or a reply does not fit. Paths may be relative (to ~, the daemon says
+ * where). t is XBT_NIL or a transaction from xenbus_transaction_start().
+ */
+/* The value, NUL-terminated in buf (size bytes); returns its length. */
+int xenbus_read(xenbus_transaction_t t, const char *path, char *buf,
+		size_t size);
+/* A decimal value in [0, max]; -XEN_EINVAL if it is not one. */
+int xenbus_read_u64(xenbus_transaction_t t, const char *path, uint64_t max,
+		    uint64_t *val_out);
+int xenbus_write(xenbus_transaction_t t, const char *path, const char *value);
+int xenbus_printf(xenbus_transaction_t t, const char *path,
+		  const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int xenbus_mkdir(xenbus_transaction_t t, const char *path);
+int xenbus_rm(xenbus_transaction_t t, const char *path);
+/*
+ * The children of path as NUL-terminated names one after another in buf;
+ * returns how many (each name is checked to be terminated and non-empty).
+ */
+int xenbus_directory(xenbus_transaction_t t, const char *path, char *buf,
+		     size_t size);
+
+int xenbus_transaction_start(xenbus_transaction_t *t_out);
+/* Commit (abort false) or discard; a conflicting commit is -XEN_EAGAIN. */
+int xenbus_transaction_end(xenbus_transaction_t t, bool abort);
+/*
+ * Run fn in a transaction and commit it, starting again on EAGAIN up to
+ * XENBUS_TX_RETRIES times. fn's negative result aborts the transaction
+ * and is returned; so is -XEN_EAGAIN if every attempt conflicted.
+ */
+int xenbus_transact(int (*fn)(xenbus_transaction_t t, void *data),
+		    void *data);
+
+/*
+ * Watches. The daemon fires a watch once when it is set, then on every
+ * change at or below path. Events are queued (by token and path, a
+ * duplicate of a queued event is coalesced into it) until taken. The
+ * client keeps its watches and sets them again after a reconnect.
+ */
+int xenbus_watch(const char *path, const char *token);
+int xenbus_unwatch(const char *path, const char *token);
+/* Take the oldest queued event for token without blocking; path_out may be NULL. */
+bool xenbus_take_event(const char *token, char *path_out, size_t size);
+/* Block until an event for token is queued, then take it. */
+int xenbus_wait_event(const char *token, char *path_out, size_t size);
+
+/* Pull replies and events off the ring now (the port handler does this). */
+void xenbus_poll(void);
+
+/*
+ * Ask the daemon to reset the ring (connection = XENSTORE_RECONNECT,
+ * xenstore-ring.txt), wait for it, and set the watches again. The request
+ * in flight, if any, fails with -XEN_EIO. Done by itself when the daemon
+ * reports an error or the indices are inconsistent; at most a few times,
+ * then the client stays broken.
+ */
+int xenbus_reconnect(void);
+
+/* Diagnostics: why the ring last failed ("" if never), and counters. */
+struct xenbus_stats {
+	unsigned long requests, events, events_dropped, stray_replies,
+		      reconnects, resets;
+};
+const char *xenbus_fault(void);
+void xenbus_get_stats(struct xenbus_stats *stats_out);
+
+/* "ENOENT" -> -XEN_ENOENT; unknown names are -XEN_EIO. */
+int xenbus_errno_from_name(const char *name);
+
+/* ---- blkif frontend (blkfront.c) ---- */
+
+#include <xen/io/blkif.h>	/* BLKIF_OP_*, VDISK_* */
+
+#define BLKFRONT_MAX_DEVS	4
+/* One ring request: BLKIF_MAX_SEGMENTS_PER_REQUEST (11) pages. */
+#define BLKFRONT_MAX_BYTES	(11u * 4096u)
+
+struct blkfront_dev;
+
+/* What the backend advertised (blkif.h), as read at connect. */
+struct blkfront_info {
+	unsigned int devid;
+	domid_t backend_id;
+	uint64_t sectors;		/* 512-byte units */
+	uint32_t sector_size;
+	uint32_t vdisk_info;		/* VDISK_* */
+	bool readonly, flush, discard, persistent;
+	uint32_t max_indirect_segments;	/* advertised; not used */
+};
+
+/*
+ * One request: op is BLKIF_OP_READ, _WRITE or _FLUSH_DISKCACHE; sector and
+ * len (a multiple of 512, at most BLKFRONT_MAX_BYTES) for reads and
+ * writes; buf is any memory of the caller's, which stays the caller's (the
+ * data goes through the device's own bounce pages). status is 1 while in
+ * flight, then 0 or a negative Xen errno; done (may be NULL) runs from
+ * blkfront_poll()/blkfront_wait() when the response came.
+ */
+struct blkfront_req {
+	uint8_t op;
+	uint64_t sector;
+	void *buf;
+	size_t len;
+	int status;
+	void (*done)(struct blkfront_req *r);
+	void *data;
+};
+
+/*
+ * Connect to ~/device/vbd/<devid> through the whole xenbus handshake
+ * (blocking until the backend is Connected). Returns 0 with *dev_out, or
+ * a negative Xen errno after undoing everything.
+ */
+int blkfront_open(unsigned int devid, struct blkfront_dev **dev_out);
+/* Whether later opens write feature-persistent=1 (the default) or 0. */
+void blkfront_offer_persistent(bool offer);
+const struct blkfront_info *blkfront_get_info(const struct blkfront_dev *dev);
+const char *blkfront_backend(const struct blkfront_dev *dev);
+const char *blkfront_state_name(int state);
+
+/* Queue one request; -XEN_EBUSY when all ring slots are in use. */
+int blkfront_submit(struct blkfront_dev *dev, struct blkfront_req *req);
+/* Take responses that arrived; returns how many. Never blocks. */
+unsigned int blkfront_poll(struct blkfront_dev *dev);
+/* Block until something happened, then poll; -XEN_EIO once broken. */
+int blkfront_wait(struct blkfront_dev *dev);
+unsigned int blkfront_outstanding(const struct blkfront_dev *dev);
+unsigned int blkfront_slots(void);
+
+/* Synchronous helpers: any length (split into ring requests), flush. */
+int blkfront_io(struct blkfront_dev *dev, uint8_t op, uint64_t sector,
+		void *buf, size_t len);
+int blkfront_flush(struct blkfront_dev *dev);
+
+/* Wait for what is outstanding, go Closing/Closed with the backend, free. */
+void blkfront_close(struct blkfront_dev *dev);
+
 #endif /* PVFRONT_XENFRONT_H */

@@ -46,4 +46,34 @@ void *xenport_phys_to_virt(uint64_t paddr);
 bool xenport_cmpxchg16(volatile uint16_t *p, uint16_t *expected,
 		       uint16_t desired);
 
+/*
+ * Sleep until an event may have arrived, then run the handlers of the
+ * pending ports (evtchn_dispatch()). Wakeups may be spurious, and a kernel
+ * may also return after a while without one (pvos: 100 ms), which lets
+ * the protocol code notice a peer that changed shared memory without
+ * notifying; callers re-check what they wait for. The xenbus client blocks here whenever it
+ * waits for XenStore, so it never spins. Never called from a handler.
+ */
+void xenport_block(void);
+
+/*
+ * n contiguous, page-aligned, zeroed pages of the kernel's memory (ring
+ * pages and I/O bounce pages for the frontends), or NULL; and back.
+ */
+void *xenport_alloc_pages(unsigned long n);
+void xenport_free_pages(void *p, unsigned long n);
+
+/*
+ * The C library functions the protocol code uses; every kernel has them
+ * (pvos in kernel/string.c and kernel/printf.c).
+ */
+void *memcpy(void *restrict dst, const void *restrict src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+size_t strnlen(const char *s, size_t max);
+int strcmp(const char *a, const char *b);
+int vsnprintf(char *buf, size_t size, const char *fmt, __builtin_va_list ap);
+int snprintf(char *buf, size_t size, const char *fmt, ...);
+
 #endif /* PVFRONT_XENPORT_H */

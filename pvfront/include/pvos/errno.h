@@ -10,8 +10,10 @@
 #define ESRCH		3
 #define EINTR		4
 #define EIO		5
+#define E2BIG		7
 #define EAGAIN		11
 #define ENOMEM		12
+#define EACCES		13
 #define EFAULT		14
 #define EBUSY		16
 #define EEXIST		17

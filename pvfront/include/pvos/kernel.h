@@ -41,5 +41,10 @@ __attribute__((noreturn)) void workload_timer(void);
 __attribute__((noreturn)) void workload_hcall_bench(void);
 __attribute__((noreturn)) void workload_prim_bench(void);
 __attribute__((noreturn)) void workload_selftest(void);
+__attribute__((noreturn)) void workload_echo(void);
+__attribute__((noreturn)) void workload_blk_sha256(void);
+__attribute__((noreturn)) void workload_blk_fill(void);
+__attribute__((noreturn)) void workload_blk_verify(void);
+__attribute__((noreturn)) void workload_blkbench(void);
 
 #endif /* PVOS_KERNEL_H */

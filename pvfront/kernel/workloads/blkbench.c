@@ -1,0 +1,243 @@
+/*
+ * blkbench.c: init=blkbench [ms=N], block I/O through blkfront on the
+ * first disk: sequential and random reads and writes at 4 KiB, 64 KiB and
+ * 1 MiB, each at queue depth 1, 8 and 32, for N ms (default 200) per case.
+ * One line per case:
+ *
+ *   blkbench: op=randread bs=4096 qd=1 iops=12345 mib_s=48.2 lat_us_p50=75
+ *
+ * An I/O bigger than one ring request (44 KiB) is split into several;
+ * its latency is from its first submission to its last response. The
+ * queue depth counts I/Os in flight, limited by the ring's 32 requests.
+ * Writes overwrite the disk. Powers off when done.
+ */
+#include <stdint.h>
+
+#include <pvos/blk.h>
+#include <pvos/cmdline.h>
+#include <pvos/console.h>
+#include <pvos/errno.h>
+#include <pvos/kernel.h>
+#include <pvos/mm.h>
+#include <pvos/string.h>
+#include <pvos/time.h>
+#include <pvos/xen.h>
+
+#define MAX_QD		32
+#define MAX_BS		(1024 * 1024)
+#define MAX_SAMPLES	4096
+#define SLOTS		32
+
+struct bio {
+	bool active;
+	uint64_t sector;
+	size_t bs, next_off;
+	unsigned int pending;
+	uint64_t start_ns;
+};
+
+struct chunk {
+	struct blkfront_req r;
+	struct bio *io;
+};
+
+struct run {
+	struct blk_dev *dev;
+	uint8_t op;
+	bool random;
+	size_t bs;
+	unsigned int qd;
+	uint8_t *buf;
+	uint64_t seq_next, rnd;
+	struct bio ios[MAX_QD];
+	struct chunk chunks[SLOTS];
+	uint64_t done, nsamples;
+	uint32_t lat_us[MAX_SAMPLES];
+};
+
+static struct run run;
+
+static uint64_t next_random(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+static void chunk_done(struct blkfront_req *r)
+{
+	struct chunk *c = r->data;
+	struct bio *io = c->io;
+
+	c->io = NULL;
+	if (r->status < 0)
+		panic("blkbench: %s of sector %lu failed (%d)",
+		      r->op == BLKIF_OP_READ ? "read" : "write",
+		      (unsigned long)r->sector, r->status);
+	if (--io->pending || io->next_off < io->bs)
+		return;
+	if (run.nsamples < MAX_SAMPLES)
+		run.lat_us[run.nsamples++] = (uint32_t)((time_now_ns() - io->start_ns) / 1000);
+	run.done++;
+	io->active = false;
+}
+
+static void start_io(struct bio *io)
+{
+	uint64_t span = run.bs / BLK_SECTOR_SIZE, slots = run.dev->sectors / span;
+
+	if (run.random) {
+		io->sector = next_random(&run.rnd) % slots * span;
+	} else {
+		if (run.seq_next + span > run.dev->sectors)
+			run.seq_next = 0;
+		io->sector = run.seq_next;
+		run.seq_next += span;
+	}
+	io->bs = run.bs;
+	io->next_off = 0;
+	io->pending = 0;
+	io->active = true;
+	io->start_ns = time_now_ns();
+}
+
+static struct chunk *free_chunk(void)
+{
+	for (int i = 0; i < SLOTS; i++)
+		if (!run.chunks[i].io)
+			return &run.chunks[i];
+	return NULL;
+}
+
+/* Put as many pieces of active I/Os on the ring as fit. */
+static void submit_pieces(void)
+{
+	for (unsigned int i = 0; i < run.qd; i++) {
+		struct bio *io = &run.ios[i];
+
+		while (io->active && io->next_off < io->bs) {
+			struct chunk *c = free_chunk();
+			size_t n = io->bs - io->next_off;
+			int rc;
+
+			if (!c)
+				return;
+			if (n > BLKFRONT_MAX_BYTES)
+				n = BLKFRONT_MAX_BYTES;
+			c->r = (struct blkfront_req){
+				.op = run.op, .sector = io->sector + io->next_off / BLK_SECTOR_SIZE,
+				.buf = run.buf + io->next_off, .len = n,
+				.done = chunk_done, .data = c,
+			};
+			c->io = io;
+			rc = blkfront_submit(run.dev->fe, &c->r);
+			if (rc == -EBUSY) {
+				c->io = NULL;
+				return;
+			}
+			if (rc < 0)
+				panic("blkbench: submit failed (%d)", rc);
+			io->next_off += n;
+			io->pending++;
+		}
+	}
+}
+
+static uint32_t median(uint32_t *v, uint64_t n)
+{
+	uint64_t lo = 0, hi = n - 1, k = n / 2;
+
+	while (lo < hi) {	/* quickselect, Lomuto partition */
+		uint32_t pivot = v[(lo + hi) / 2], t;
+		uint64_t store = lo;
+
+		v[(lo + hi) / 2] = v[hi];
+		v[hi] = pivot;
+		for (uint64_t i = lo; i < hi; i++) {
+			if (v[i] < pivot) {
+				t = v[i]; v[i] = v[store]; v[store] = t;
+				store++;
+			}
+		}
+		v[hi] = v[store];
+		v[store] = pivot;
+		if (store == k)
+			break;
+		if (store < k)
+			lo = store + 1;
+		else
+			hi = store - 1;
+	}
+	return v[k];
+}
+
+static void one_case(const char *name, uint64_t ms)
+{
+	uint64_t t0 = time_now_ns(), end = t0 + ms * NSEC_PER_MSEC, el, iops, mibx10;
+	bool busy = true;
+
+	run.done = run.nsamples = 0;
+	run.seq_next = 0;
+	memset(run.ios, 0, sizeof(run.ios));
+	while (busy) {
+		bool starting = time_now_ns() < end;
+
+		busy = false;
+		for (unsigned int i = 0; i < run.qd; i++) {
+			if (!run.ios[i].active && starting)
+				start_io(&run.ios[i]);
+			busy |= run.ios[i].active;
+		}
+		submit_pieces();
+		if (busy && blkfront_wait(run.dev->fe) < 0)
+			panic("blkbench: the disk broke");
+	}
+	el = time_now_ns() - t0;
+	iops = run.done * NSEC_PER_SEC / el;
+	mibx10 = run.done * run.bs * 10 / 1048576 * NSEC_PER_SEC / el;
+	printk("blkbench: op=%s bs=%lu qd=%u iops=%lu mib_s=%lu.%lu lat_us_p50=%u\n",
+	       name, (unsigned long)run.bs, run.qd, (unsigned long)iops,
+	       (unsigned long)(mibx10 / 10), (unsigned long)(mibx10 % 10),
+	       run.nsamples ? median(run.lat_us, run.nsamples) : 0);
+}
+
+void workload_blkbench(void)
+{
+	static const struct { const char *name; uint8_t op; bool random; } ops[] = {
+		{ "seqread", BLKIF_OP_READ, false }, { "seqwrite", BLKIF_OP_WRITE, false },
+		{ "randread", BLKIF_OP_READ, true }, { "randwrite", BLKIF_OP_WRITE, true },
+	};
+	static const size_t sizes[] = { 4096, 65536, MAX_BS };
+	static const unsigned int depths[] = { 1, 8, 32 };
+	uint64_t ms;
+
+	if (!time_is_available())
+		panic("blkbench: no PV clock");
+	if (cmdline_get_u64("ms", 200, 1, 60000, &ms) < 0)
+		panic("blkbench: ms= must be 1..60000");
+	if (blk_open_first(&run.dev) < 0)
+		kernel_shutdown(SHUTDOWN_crash);
+	run.buf = mm_alloc_pages(MAX_BS / 4096);
+	if (!run.buf)
+		panic("blkbench: no memory for a 1 MiB buffer");
+	run.rnd = time_now_ns() | 1;
+	printk("blkbench: %lu sectors, %lu ms per case\n",
+	       (unsigned long)run.dev->sectors, (unsigned long)ms);
+	for (size_t o = 0; o < ARRAY_SIZE(ops); o++) {
+		for (size_t b = 0; b < ARRAY_SIZE(sizes); b++) {
+			if (sizes[b] / BLK_SECTOR_SIZE > run.dev->sectors)
+				continue;
+			for (size_t q = 0; q < ARRAY_SIZE(depths); q++) {
+				run.op = ops[o].op;
+				run.random = ops[o].random;
+				run.bs = sizes[b];
+				run.qd = depths[q];
+				one_case(ops[o].name, ms);
+			}
+		}
+	}
+	printk("blkbench: done\n");
+	blk_close(run.dev);
+	kernel_shutdown(SHUTDOWN_poweroff);
+}
