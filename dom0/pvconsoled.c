@@ -59,6 +59,7 @@ struct viewer {
 	struct console *con;	/* NULL until it has attached */
 	char line[ATTACH_MAX];
 	size_t got;
+	bool input_done;
 	struct src src;
 };
 
@@ -239,7 +240,10 @@ static void detach(struct console *c)
 	free(c);
 }
 
-/* pvhv's restart count for a domain; UINT32_MAX if it is gone. */
+/*
+ * pvhv's restart count for a domain; UINT32_MAX if it is gone or no
+ * longer running (its console has nothing more to say).
+ */
 static uint32_t restarts_of(unsigned int domid)
 {
 	struct pvh_ctl_dominfo info;
@@ -250,6 +254,8 @@ static uint32_t restarts_of(unsigned int domid)
 	snprintf(sel.dom, sizeof(sel.dom), "%u", domid);
 	if (hvc_call(cd.hv, PVH_CTL_DOMINFO, &sel, sizeof(sel), -1, &info, sizeof(info), &len,
 		     NULL, err, sizeof(err)) < 0 || len != sizeof(info))
+		return UINT32_MAX;
+	if (info.state != PVH_STATE_RUNNING && info.state != PVH_STATE_PAUSED)
 		return UINT32_MAX;
 	return info.restarts;
 }
@@ -339,6 +345,7 @@ static void on_dom_exc(int evfd)
 		now = restarts_of(domid);
 		if (now == c->restarts)
 			continue;
+		drain_out(c);	/* its last words reach the log and the viewers */
 		detach(c);
 		if (now != UINT32_MAX)
 			attach(domid);
@@ -412,7 +419,20 @@ static void on_viewer(struct viewer *v)
 		return;
 	}
 	n = read(v->fd, buf, sizeof(buf));
-	if (n <= 0) {
+	if (n == 0) {
+		/*
+		 * The viewer has no more input (a script's stdin ended) but may
+		 * still want output: stop reading; a full close shows as EPOLLHUP.
+		 */
+		struct epoll_event ev = { .events = 0, .data.ptr = &v->src };
+
+		if (v->input_done)
+			viewer_close(v);
+		v->input_done = true;
+		epoll_ctl(cd.epfd, EPOLL_CTL_MOD, v->fd, &ev);
+		return;
+	}
+	if (n < 0) {
 		viewer_close(v);
 		return;
 	}
