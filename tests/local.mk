@@ -1,11 +1,12 @@
 # tests/: integration tests run the real daemons and boot real guests.
 TESTS += tests/integration/hv-boot.sh tests/integration/hv-escape.sh \
 	tests/integration/hv-lifecycle.sh tests/integration/hv-bad-input.sh \
-	tests/integration/toolstack-xs.sh tests/integration/hv-dying.sh
+	tests/integration/toolstack-xs.sh tests/integration/hv-dying.sh \
+	tests/integration/blk-host.sh
 EXTRA_DIST += tests/integration/lib.sh tests/integration/hv-boot.sh \
 	tests/integration/hv-escape.sh tests/integration/hv-lifecycle.sh \
 	tests/integration/hv-bad-input.sh tests/integration/toolstack-xs.sh \
-	tests/integration/hv-dying.sh \
+	tests/integration/hv-dying.sh tests/integration/blk-host.sh \
 	tests/unit/cunit-main.h
 
 # A dom0 program that holds a grant mapping, for hv-dying.sh.
