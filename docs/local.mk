@@ -1,7 +1,11 @@
-# docs/: the man page and the design and reference pages.
+# docs/: the man page and the design, protocol and reference pages.
 dist_man_MANS += docs/pvctl.8
 EXTRA_DIST += docs/architecture.md docs/domain-xml.md docs/hypercalls.md \
-	docs/benchmarks.md
+	docs/xenbus.md docs/benchmarks.md
 # These READMEs belong to directories whose local.mk does not list them
 # yet; ship them from here so a release tarball has every README.
-EXTRA_DIST += common/README.md tests/README.md
+EXTRA_DIST += common/README.md tests/README.md pvback/README.md
+# common/evtchn-2l.h is a header-only file that common/local.mk does not
+# list, so a release tarball lacked it and `make distcheck` failed to
+# build common/hvclient.c. Ship it from here until common/local.mk does.
+EXTRA_DIST += common/evtchn-2l.h
