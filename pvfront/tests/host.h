@@ -52,5 +52,6 @@ void add_mm_suite(void);
 void add_events_suite(void);
 void add_evtchn_suite(void);
 void add_gnttab_suite(void);
+void add_xenbus_suite(void);
 
 #endif /* PVFRONT_TESTS_HOST_H */

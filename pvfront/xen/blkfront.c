@@ -13,6 +13,8 @@
  *     and the feature-* keys; go Connected;
  *  5. on close: Closing, wait for the backend to be Closing or Closed,
  *     Closed, wait for its Closed; then revoke and free what we granted.
+ *     A backend that goes Closing by itself (detach) is followed at the
+ *     next wait: outstanding requests fail, we go Closing and Closed.
  *
  * Data moves through bounce pages: each of the RING_SIZE request slots
  * owns BLKIF_MAX_SEGMENTS_PER_REQUEST pages, so a caller's buffer is never
@@ -71,6 +73,7 @@ struct blkfront_dev {
 	bool persistent;
 	bool connected;
 	bool broken;
+	bool closed;		/* we wrote Closed (the backend asked) */
 
 	blkif_sring_t *sring;
 	blkif_front_ring_t ring;
@@ -386,6 +389,8 @@ static int connect(struct blkfront_dev *d)
 /* Closing, then Closed, each after the backend followed (reference §4.3). */
 static void disconnect(struct blkfront_dev *d)
 {
+	if (d->closed)
+		return;
 	if (d->watching && switch_state(d, XenbusStateClosing) == 0 &&
 	    wait_backend(d, 1u << XenbusStateClosing | 1u << XenbusStateClosed) >= 0 &&
 	    switch_state(d, XenbusStateClosed) == 0)
@@ -665,6 +670,21 @@ unsigned int blkfront_poll(struct blkfront_dev *d)
 	return done;
 }
 
+/*
+ * The backend is going away (Closing, or Closed, or its state is gone):
+ * fail what is outstanding and close our end as blkif.h asks, Closing then
+ * Closed. The pages of failed requests are never reused (the backend may
+ * still hold them); the rest goes in blkfront_close().
+ */
+static void close_on_request(struct blkfront_dev *d)
+{
+	d->broken = true;	/* no new requests while we say so */
+	if (switch_state(d, XenbusStateClosing) == 0 &&
+	    switch_state(d, XenbusStateClosed) == 0)
+		d->closed = true;
+	mark_broken(d);
+}
+
 /* Notice a backend that is going away while we are connected. */
 static void check_backend(struct blkfront_dev *d)
 {
@@ -673,12 +693,14 @@ static void check_backend(struct blkfront_dev *d)
 	if (!xenbus_take_event(d->token, NULL, 0))
 		return;
 	st = backend_state(d);
-	if (st < 0 || st == XenbusStateClosing || st == XenbusStateClosed)
-		mark_broken(d);
+	if (st < 0 || st == XenbusStateClosing || st == XenbusStateClosed ||
+	    st == XenbusStateUnknown)
+		close_on_request(d);
 }
 
 int blkfront_wait(struct blkfront_dev *d)
 {
+	check_backend(d);
 	if (blkfront_poll(d))
 		return 0;
 	if (!d->connected || d->broken)

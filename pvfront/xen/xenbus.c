@@ -259,8 +259,8 @@ void xenbus_poll(void)
 	if (!xb.ready || xb.broken || xb.in_reconnect ||
 	    load_once(&xb.intf->connection) != XENSTORE_CONNECTED)
 		return;
-	if (check_reset())
-		return;
+	if (xb.fault[0] || check_reset())
+		return;		/* a fault waits for check_ring() to reset */
 	prod = load_once(&xb.intf->rsp_prod);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);	/* index before data */
 	avail = prod - xb.rsp_cons;
