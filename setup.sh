@@ -51,12 +51,19 @@ build() {
 }
 
 demo() {
-	local pvctl=$builddir/dom0/pvctl
+	local pvctl=$builddir/dom0/pvctl img=$top/examples/pvdisk.img
+	if [ ! -f "$img" ]; then
+		echo "== creating $img: 64 MiB, sparse, with 4 MiB of random data"
+		truncate -s 64M "$img"
+		dd if=/dev/urandom of="$img" bs=1M count=4 conv=notrunc status=none
+	fi
 	echo "== starting the host daemons"
 	"$pvctl" host start
-	"$pvctl" destroy hello >/dev/null 2>&1 || true
-	echo "== booting examples/hello.xml (its console follows)"
-	"$pvctl" create --console "$top/examples/hello.xml"
+	"$pvctl" destroy pvdisk >/dev/null 2>&1 || true
+	echo "== booting examples/pvdisk.xml: pvos hashes its PV disk (its console follows)"
+	"$pvctl" create --console "$top/examples/pvdisk.xml"
+	echo "== the same image hashed by the host:"
+	sha256sum "$img"
 	echo "== pvctl list"
 	"$pvctl" list
 	echo "The host stays up: try '$pvctl list', or stop it with '$pvctl host stop'."

@@ -127,7 +127,7 @@ def wait_for(pred, limit=60):
     sys.exit("hvbench: timed out")
 
 
-def prim_run(host, builddir, poll_us):
+def prim_run(host, builddir, poll_us, via_pvhv=False):
     name, path = host.xml("init=prim-bench peer=dom0 poll_us=%d" % poll_us)
     host.ctl("create", path)
 
@@ -141,14 +141,16 @@ def prim_run(host, builddir, poll_us):
     p = wait_for(port)
     domid = str(next(d["domid"] for d in json.loads(host.ctl("list", "--json")) if d["name"] == name))
     subprocess.run([os.path.join(builddir, "bench", "evtchn-peer"), "--rundir", host.rundir,
-                    "--domid", domid, "--port", p, "--count", "2100", "--poll-us", str(poll_us)],
+                    "--domid", domid, "--port", p, "--count", "2100", "--poll-us", str(poll_us)]
+                   + (["--via-pvhv"] if via_pvhv else []),
                    check=True, env=host.env)
     return host.run_to_poweroff_existing(name)
 
 
 def primitives(host, builddir, runs):
     keys = ["evtchn-loopback-rtt", "gnt-map-unmap-1", "gnt-map-unmap-32", "gnt-copy-4k"]
-    got = {k: [] for k in keys + ["evtchn-dom0-rtt-0", "evtchn-dom0-rtt-50", "host-eventfd-rtt"]}
+    got = {k: [] for k in keys + ["evtchn-dom0-rtt-0", "evtchn-dom0-rtt-50", "evtchn-dom0-rtt-pvhv",
+                                   "host-eventfd-rtt"]}
     rtt = os.path.join(builddir, "bench", "ipc-rtt")
     for _ in range(runs):
         for poll in (0, 50):
@@ -156,6 +158,8 @@ def primitives(host, builddir, runs):
             for k in keys:
                 got[k].append(parse(r"prim-bench: %s median_ns=(\d+)" % k, out))
             got["evtchn-dom0-rtt-%d" % poll].append(parse(r"evtchn-dom0-rtt poll_us=\d+ median_ns=(\d+)", out))
+        out = prim_run(host, builddir, 0, via_pvhv=True)
+        got["evtchn-dom0-rtt-pvhv"].append(parse(r"evtchn-dom0-rtt poll_us=\d+ median_ns=(\d+)", out))
         got["host-eventfd-rtt"].append(parse(r"median_ns=(\d+)", sh(rtt, "--eventfd", "20000")))
     return {k: statistics.median(v) / 1000 for k, v in got.items()}
 
@@ -195,6 +199,7 @@ def main():
     rows += [
         ("evtchn round trip, in guest", pr["evtchn-loopback-rtt"], "host eventfd round trip", ev, "us"),
         ("evtchn round trip, dom0", pr["evtchn-dom0-rtt-0"], "host eventfd round trip", ev, "us"),
+        ("  ... dom0 kicks via pvhv", pr["evtchn-dom0-rtt-pvhv"], "host eventfd round trip", ev, "us"),
         ("  ... 50 us poll first", pr["evtchn-dom0-rtt-50"], "host eventfd round trip", ev, "us"),
         ("grant map+unmap, 1 page", pr["gnt-map-unmap-1"], "null hypercall", hc / 1000, "us"),
         ("grant map+unmap, 32 pages", pr["gnt-map-unmap-32"], "null hypercall", hc / 1000, "us"),

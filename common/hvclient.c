@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "evtchn-2l.h"
 #include "hvclient.h"
 #include "public/pvh_ctl.h"
 #include "sv.h"
@@ -184,4 +185,66 @@ int hvc_dom_exc_bind(int fd, int *evfd_out, char *err, size_t errlen)
 	if (rc == 0 && *evfd_out < 0)
 		rc = -EPROTO;
 	return rc;
+}
+
+static int dom_fd(int fd, uint32_t domid, uint32_t which, int *out)
+{
+	struct pvh_ctl_dom_fd q = { .domid = domid, .which = which };
+	char err[160];
+	int rc = hvc_call(fd, PVH_CTL_DOM_FD, &q, sizeof(q), -1, NULL, 0, NULL, out, err, sizeof(err));
+
+	return rc == 0 && *out < 0 ? -EPROTO : rc;
+}
+
+int hvc_evtchn_open(int fd, uint32_t domid, uint32_t remote_port, struct hvc_evtchn *e,
+		    char *err, size_t errlen)
+{
+	int memfd = -1, rc;
+
+	memset(e, 0, sizeof(*e));
+	e->evfd = e->kick_fd = -1;
+	e->domid = domid;
+	e->remote_port = remote_port;
+	rc = hvc_evtchn_bind(fd, domid, remote_port, &e->port, &e->evfd, err, errlen);
+	if (rc < 0)
+		return rc;
+	/* The fast path is an optimisation: without it, kicks go through pvhv. */
+	if (dom_fd(fd, domid, 1, &memfd) == 0) {
+		e->shinfo = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+		if (e->shinfo == MAP_FAILED)
+			e->shinfo = NULL;
+		close(memfd);
+	}
+	if (e->shinfo && dom_fd(fd, domid, 0, &e->kick_fd) < 0) {
+		munmap(e->shinfo, 4096);
+		e->shinfo = NULL;
+	}
+	return 0;
+}
+
+void hvc_evtchn_kick(int fd, const struct hvc_evtchn *e)
+{
+	uint64_t one = 1;
+
+	if (!e->shinfo || e->kick_fd < 0) {
+		hvc_evtchn_notify(fd, e->port);
+		return;
+	}
+	if (evtchn_2l_set_pending(e->shinfo, e->remote_port) &&
+	    write(e->kick_fd, &one, sizeof(one)) < 0)
+		hvc_evtchn_notify(fd, e->port);
+}
+
+void hvc_evtchn_close(int fd, struct hvc_evtchn *e)
+{
+	if (e->shinfo)
+		munmap(e->shinfo, 4096);
+	if (e->kick_fd >= 0)
+		close(e->kick_fd);
+	if (e->evfd >= 0) {
+		hvc_evtchn_unbind(fd, e->port);
+		close(e->evfd);
+	}
+	memset(e, 0, sizeof(*e));
+	e->evfd = e->kick_fd = -1;
 }

@@ -35,6 +35,28 @@ int hvc_evtchn_unbind(int fd, uint32_t port);
 /* Clears an event fd after it polled readable. */
 void hvc_evtchn_ack(int evfd);
 
+/*
+ * A dom0 end of an event channel with the fast path: events from the guest
+ * arrive on evfd; hvc_evtchn_kick raises the guest's end by setting its
+ * 2-level bits and writing its event fd directly, falling back to asking
+ * pvhv when the fast path could not be set up. A kick after the guest
+ * closed or reused its port may be spurious, which every Xen driver must
+ * tolerate anyway.
+ */
+struct hvc_evtchn {
+	uint32_t port;		/* ours, in dom0's space */
+	uint32_t domid;
+	uint32_t remote_port;
+	int evfd;		/* readable when the guest notified us */
+	int kick_fd;		/* the guest's event fd, or -1 */
+	void *shinfo;		/* the guest's shared_info, or NULL */
+};
+
+int hvc_evtchn_open(int fd, uint32_t domid, uint32_t remote_port, struct hvc_evtchn *e,
+		    char *err, size_t errlen);
+void hvc_evtchn_kick(int fd, const struct hvc_evtchn *e);
+void hvc_evtchn_close(int fd, struct hvc_evtchn *e);
+
 /* An eventfd pvhv writes whenever some domain changes state. */
 int hvc_dom_exc_bind(int fd, int *evfd_out, char *err, size_t errlen);
 

@@ -39,6 +39,7 @@
 #include <xen/io/console.h>
 
 #include "hvclient.h"
+#include "public/pvh_ctl.h"
 #include "sv.h"
 
 #define MAX_CONSOLES	512
@@ -58,6 +59,7 @@ struct viewer {
 	struct console *con;	/* NULL until it has attached */
 	char line[ATTACH_MAX];
 	size_t got;
+	bool input_done;
 	struct src src;
 };
 
@@ -66,8 +68,8 @@ struct console {
 	char name[64];
 	struct xencons_interface *ring;
 	uint32_t handle;
-	uint32_t port;
-	int evfd;
+	struct hvc_evtchn ev;
+	uint32_t restarts;		/* pvhv's count when we attached */
 	int log_fd;
 	uint64_t log_bytes;
 	bool broken;
@@ -82,6 +84,8 @@ static struct {
 	struct xs_handle *xs;
 	struct console *cons[MAX_CONSOLES];
 	struct sv_ratelimit rl;
+	int dom_exc_fd;
+	struct src dom_exc_src;
 } cd = { .rl = SV_RATELIMIT_INIT(10, 1) };
 
 static int epoll_add(int fd, struct src *s)
@@ -171,7 +175,7 @@ static void drain_out(struct console *c)
 	__atomic_store_n(&c->ring->out_cons, prod, __ATOMIC_RELEASE);
 	if (n) {
 		relay(c, buf, n);
-		hvc_evtchn_notify(cd.hv, c->port);
+		hvc_evtchn_kick(cd.hv, &c->ev);
 	}
 }
 
@@ -196,7 +200,7 @@ static size_t feed_in(struct console *c, const char *buf, size_t len)
 	/* Publish the bytes before the index; pairs with the guest's rmb. */
 	__atomic_store_n(&c->ring->in_prod, prod + (XENCONS_RING_IDX)n, __ATOMIC_RELEASE);
 	if (n)
-		hvc_evtchn_notify(cd.hv, c->port);
+		hvc_evtchn_kick(cd.hv, &c->ev);
 	return n;
 }
 
@@ -222,10 +226,9 @@ static void detach(struct console *c)
 	for (int i = 0; i < MAX_VIEWERS; i++)
 		if (c->viewers[i])
 			viewer_close(c->viewers[i]);
-	if (c->evfd >= 0) {
-		epoll_ctl(cd.epfd, EPOLL_CTL_DEL, c->evfd, NULL);
-		hvc_evtchn_unbind(cd.hv, c->port);
-		close(c->evfd);
+	if (c->ev.evfd >= 0) {
+		epoll_ctl(cd.epfd, EPOLL_CTL_DEL, c->ev.evfd, NULL);
+		hvc_evtchn_close(cd.hv, &c->ev);
 	}
 	if (c->ring)
 		hvc_gnt_unmap(cd.hv, c->handle, c->ring);
@@ -235,6 +238,26 @@ static void detach(struct console *c)
 		if (cd.cons[i] == c)
 			cd.cons[i] = NULL;
 	free(c);
+}
+
+/*
+ * pvhv's restart count for a domain; UINT32_MAX if it is gone or no
+ * longer running (its console has nothing more to say).
+ */
+static uint32_t restarts_of(unsigned int domid)
+{
+	struct pvh_ctl_dominfo info;
+	struct pvh_ctl_dom sel;
+	char err[200];
+	size_t len = 0;
+
+	snprintf(sel.dom, sizeof(sel.dom), "%u", domid);
+	if (hvc_call(cd.hv, PVH_CTL_DOMINFO, &sel, sizeof(sel), -1, &info, sizeof(info), &len,
+		     NULL, err, sizeof(err)) < 0 || len != sizeof(info))
+		return UINT32_MAX;
+	if (info.state != PVH_STATE_RUNNING && info.state != PVH_STATE_PAUSED)
+		return UINT32_MAX;
+	return info.restarts;
 }
 
 static int attach(unsigned int domid)
@@ -251,13 +274,14 @@ static int attach(unsigned int domid)
 	if (!c || !name || !port || slot < 0 || sv_parse_u32(port, &remote) < 0)
 		goto out;
 	c->domid = domid;
-	c->evfd = c->log_fd = -1;
+	c->ev.evfd = c->ev.kick_fd = c->log_fd = -1;
 	sv_strlcpy(c->name, name, sizeof(c->name));
+	c->restarts = restarts_of(domid);
 	rc = hvc_gnt_map(cd.hv, domid, 0 /* GNTTAB_RESERVED_CONSOLE */, false, &c->handle, &page,
 			 err, sizeof(err));
 	if (rc == 0) {
 		c->ring = page;
-		rc = hvc_evtchn_bind(cd.hv, domid, remote, &c->port, &c->evfd, err, sizeof(err));
+		rc = hvc_evtchn_open(cd.hv, domid, remote, &c->ev, err, sizeof(err));
 	}
 	if (rc < 0) {
 		sv_warn("domain %u: cannot attach its console: %s", domid, err);
@@ -265,7 +289,7 @@ static int attach(unsigned int domid)
 	}
 	log_open(c);
 	c->src = (struct src){ SRC_PORT, c };
-	epoll_add(c->evfd, &c->src);
+	epoll_add(c->ev.evfd, &c->src);
 	cd.cons[slot] = c;
 	c = NULL;
 	drain_out(cd.cons[slot]);
@@ -301,6 +325,31 @@ static void rescan(void)
 	for (int i = 0; i < MAX_CONSOLES; i++)
 		if (cd.cons[i] && !seen[i])
 			detach(cd.cons[i]);
+}
+
+/*
+ * Some domain changed state. One that restarted in place has fresh memory
+ * and a fresh ring: reattach it. One that is gone is detached.
+ */
+static void on_dom_exc(int evfd)
+{
+	hvc_evtchn_ack(evfd);
+	for (int i = 0; i < MAX_CONSOLES; i++) {
+		struct console *c = cd.cons[i];
+		unsigned int domid;
+		uint32_t now;
+
+		if (!c)
+			continue;
+		domid = c->domid;
+		now = restarts_of(domid);
+		if (now == c->restarts)
+			continue;
+		drain_out(c);	/* its last words reach the log and the viewers */
+		detach(c);
+		if (now != UINT32_MAX)
+			attach(domid);
+	}
 }
 
 static void on_xs_watch(void)
@@ -370,7 +419,20 @@ static void on_viewer(struct viewer *v)
 		return;
 	}
 	n = read(v->fd, buf, sizeof(buf));
-	if (n <= 0) {
+	if (n == 0) {
+		/*
+		 * The viewer has no more input (a script's stdin ended) but may
+		 * still want output: stop reading; a full close shows as EPOLLHUP.
+		 */
+		struct epoll_event ev = { .events = 0, .data.ptr = &v->src };
+
+		if (v->input_done)
+			viewer_close(v);
+		v->input_done = true;
+		epoll_ctl(cd.epfd, EPOLL_CTL_MOD, v->fd, &ev);
+		return;
+	}
+	if (n < 0) {
 		viewer_close(v);
 		return;
 	}
@@ -445,6 +507,10 @@ static int setup(struct src *s_sig, struct src *s_xs, struct src *s_lis, int *lf
 	*s_sig = (struct src){ SRC_SIGNAL, NULL };
 	*s_xs = (struct src){ SRC_XS, NULL };
 	*s_lis = (struct src){ SRC_LISTEN, NULL };
+	if (hvc_dom_exc_bind(cd.hv, &cd.dom_exc_fd, err, sizeof(err)) == 0) {
+		cd.dom_exc_src = (struct src){ SRC_DOM_EXC, &cd.dom_exc_fd };
+		epoll_add(cd.dom_exc_fd, &cd.dom_exc_src);
+	}
 	if (*sfd < 0 || *lfd < 0 || cd.epfd < 0 || epoll_add(*sfd, s_sig) < 0 ||
 	    epoll_add(xs_fileno(cd.xs), s_xs) < 0 || epoll_add(*lfd, s_lis) < 0) {
 		sv_err("cannot set up: %s", strerror(errno));
@@ -468,11 +534,11 @@ static void run(int lfd)
 			case SRC_XS: on_xs_watch(); break;
 			case SRC_LISTEN: on_accept(lfd); break;
 			case SRC_PORT:
-				hvc_evtchn_ack(((struct console *)s->obj)->evfd);
+				hvc_evtchn_ack(((struct console *)s->obj)->ev.evfd);
 				drain_out(s->obj);
 				break;
 			case SRC_VIEWER: on_viewer(s->obj); break;
-			case SRC_DOM_EXC: break;
+			case SRC_DOM_EXC: on_dom_exc(*(int *)s->obj); break;
 			}
 			/* Handlers may free consoles and viewers: take fresh events. */
 			if (s->kind != SRC_PORT)

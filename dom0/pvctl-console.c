@@ -83,7 +83,7 @@ static int follow(int fd, const char *name)
 
 #define DETACH_KEY	0x1d	/* Ctrl-] */
 
-static int connect_consoled(const char *name)
+static int connect_once(const char *name)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char line[160], reply[128];
@@ -112,6 +112,21 @@ static int connect_consoled(const char *name)
 fail:
 	if (fd >= 0)
 		close(fd);
+	return -1;
+}
+
+/* pvconsoled attaches a new domain when it sees it introduced: allow it a moment. */
+static int connect_consoled(const char *name)
+{
+	struct timespec ts = { 0, 40 * 1000000L };
+
+	for (int tries = 0; tries < 50; tries++) {
+		int fd = connect_once(name);
+
+		if (fd >= 0 || !still_running(name))
+			return fd;
+		nanosleep(&ts, NULL);
+	}
 	return -1;
 }
 

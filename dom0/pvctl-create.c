@@ -244,6 +244,7 @@ static int create(struct prepared *p)
 	if (rc == 0)
 		printf("Domain %u (%s) created%s.\n", out.domid, p->req.name,
 		       p->req.start_paused ? ", paused" : "");
+	fflush(stdout);		/* before any console output that follows */
 	return rc;
 }
 

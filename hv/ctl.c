@@ -240,6 +240,23 @@ static void do_virq(struct ctl_conn *c, uint32_t type, const void *body, size_t 
 		reply_fd(c, type, 0, &v, sizeof(v), fd);
 }
 
+static void do_dom_fd(struct ctl_conn *c, uint32_t type, const void *body, size_t len)
+{
+	struct pvh_ctl_dom_fd q;
+	int fd = -1, rc;
+
+	if (len != sizeof(q)) {
+		reply_err(c, type, -EINVAL, "malformed DOM_FD request");
+		return;
+	}
+	memcpy(&q, body, sizeof(q));
+	rc = hv_dom0_dom_fd(c, q.domid, q.which, &fd);
+	if (rc < 0)
+		reply_err(c, type, rc, "no event channel of this connection is bound to that domain");
+	else
+		reply_fd(c, type, 0, &q, sizeof(q), fd);
+}
+
 static void dispatch(struct ctl_conn *c, const struct pvh_ctl_req *req, const void *body, int *fd)
 {
 	switch (req->type) {
@@ -263,6 +280,9 @@ static void dispatch(struct ctl_conn *c, const struct pvh_ctl_req *req, const vo
 		break;
 	case PVH_CTL_VIRQ_BIND:
 		do_virq(c, req->type, body, req->len);
+		break;
+	case PVH_CTL_DOM_FD:
+		do_dom_fd(c, req->type, body, req->len);
 		break;
 	default:
 		reply_err(c, req->type, -ENOSYS, "unknown control request (pvctl and pvhv versions differ?)");

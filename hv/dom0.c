@@ -142,6 +142,22 @@ int hv_dom0_unmap(const void *owner, uint32_t handle)
 	return op.status;
 }
 
+int hv_dom0_dom_fd(const void *owner, uint32_t domid, uint32_t which, int *fd_out)
+{
+	struct hv_domain *d = hv_domain_by_id(domid);
+	bool bound = false;
+
+	if (!d || domid == 0 || !d->mem)
+		return -ESRCH;
+	for (uint32_t p = 1; p < DOM0_PORTS && !bound; p++)
+		bound = port_owner[p] == owner && hv.dom0.ports[p].state == HV_ECS_INTERDOMAIN &&
+			hv.dom0.ports[p].remote_dom == domid;
+	if (!bound)
+		return -EPERM;
+	*fd_out = which == 0 ? d->event_fd : which == 1 ? d->mem_fd : -1;
+	return *fd_out < 0 ? -EINVAL : 0;
+}
+
 int hv_dom0_virq_bind(const void *owner, uint32_t virq, int *fd_out)
 {
 	if (virq != VIRQ_DOM_EXC)

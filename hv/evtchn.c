@@ -25,6 +25,7 @@
 #include <xen/xen.h>
 #include <xen/event_channel.h>
 
+#include "evtchn-2l.h"
 #include "hv-priv.h"
 
 #define EVTCHN_2L_MAX		(sizeof(xen_ulong_t) * 8 * sizeof(xen_ulong_t) * 8)
@@ -73,18 +74,13 @@ static void mark_upcall(struct hv_domain *d, shared_info_t *sh, unsigned int por
 void hv_evtchn_set_pending(struct hv_domain *d, uint32_t port)
 {
 	shared_info_t *sh = shinfo(d);
-	unsigned int w = port / BITS_PER_WORD, b = port % BITS_PER_WORD;
 
 	if (d->domid == 0) {
 		hv_dom0_deliver(port);
 		return;
 	}
-	if (!sh || port >= d->nports)
-		return;
-	if (test_and_set(&sh->evtchn_pending[w], b))
-		return;		/* already pending: edge already delivered */
-	if (!test_bit(&sh->evtchn_mask[w], b))
-		mark_upcall(d, sh, port);
+	if (sh && port < d->nports && evtchn_2l_set_pending(sh, port))
+		hv_domain_kick(d);
 }
 
 int hv_evtchn_init(struct hv_domain *d)

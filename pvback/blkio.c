@@ -59,8 +59,7 @@ struct blkio {
 	void *ring_page;
 	uint32_t ring_handle;
 	blkif_back_ring_t ring;
-	uint32_t port;
-	int evfd;
+	struct hvc_evtchn ev;
 	int fd_buffered;		/* for O_DIRECT requests the kernel refuses */
 	struct io_uring uring;
 	int uring_evfd;
@@ -150,7 +149,7 @@ static void respond(struct blkio *io, uint64_t id, uint8_t op, int16_t status)
 	if (status != BLKIF_RSP_OKAY)
 		io->d->errors++;
 	if (notify)
-		hvc_evtchn_notify(io->hv, io->port);
+		hvc_evtchn_kick(io->hv, &io->ev);
 }
 
 static void submit(struct blkio *io, struct slot *s, int fd)
@@ -287,7 +286,7 @@ static void *run(void *arg)
 {
 	struct blkio *io = arg;
 	struct pollfd p[3] = {
-		{ .fd = io->evfd, .events = POLLIN }, { .fd = io->uring_evfd, .events = POLLIN },
+		{ .fd = io->ev.evfd, .events = POLLIN }, { .fd = io->uring_evfd, .events = POLLIN },
 		{ .fd = io->d->stop_fd, .events = POLLIN },
 	};
 
@@ -297,7 +296,7 @@ static void *run(void *arg)
 			break;
 		if (p[2].revents)
 			break;
-		hvc_evtchn_ack(io->evfd);
+		hvc_evtchn_ack(io->ev.evfd);
 		hvc_evtchn_ack(io->uring_evfd);
 		reap(io);
 		consume(io);
@@ -316,8 +315,7 @@ static void release(struct blkio *io)
 		io_uring_queue_exit(&io->uring);
 		close(io->uring_evfd);
 	}
-	if (io->evfd >= 0)
-		close(io->evfd);
+	hvc_evtchn_close(io->hv, &io->ev);
 	if (io->fd_buffered >= 0)
 		close(io->fd_buffered);
 	if (io->hv >= 0)
@@ -338,7 +336,7 @@ static int setup(struct blkio *io, char *err, size_t errlen)
 	if (rc < 0)
 		return rc;
 	BACK_RING_INIT(&io->ring, (blkif_sring_t *)io->ring_page, 4096);
-	rc = hvc_evtchn_bind(io->hv, d->domid, d->remote_port, &io->port, &io->evfd, err, errlen);
+	rc = hvc_evtchn_open(io->hv, d->domid, d->remote_port, &io->ev, err, errlen);
 	if (rc < 0)
 		return rc;
 	io->uring_evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -362,7 +360,7 @@ int blkio_start(struct blk_dev *d)
 	if (!io)
 		return -ENOMEM;
 	io->d = d;
-	io->hv = io->evfd = io->uring_evfd = io->fd_buffered = -1;
+	io->hv = io->ev.evfd = io->ev.kick_fd = io->uring_evfd = io->fd_buffered = -1;
 	io->rl = rl;
 	d->stop_fd = eventfd(0, EFD_CLOEXEC);
 	rc = d->stop_fd < 0 ? -errno : setup(io, err, sizeof(err));

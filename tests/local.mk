@@ -1,8 +1,14 @@
 # tests/: integration tests run the real daemons and boot real guests.
 TESTS += tests/integration/hv-boot.sh tests/integration/hv-escape.sh \
 	tests/integration/hv-lifecycle.sh tests/integration/hv-bad-input.sh \
-	tests/integration/toolstack-xs.sh
+	tests/integration/toolstack-xs.sh tests/integration/hv-dying.sh
 EXTRA_DIST += tests/integration/lib.sh tests/integration/hv-boot.sh \
 	tests/integration/hv-escape.sh tests/integration/hv-lifecycle.sh \
 	tests/integration/hv-bad-input.sh tests/integration/toolstack-xs.sh \
+	tests/integration/hv-dying.sh \
 	tests/unit/cunit-main.h
+
+# A dom0 program that holds a grant mapping, for hv-dying.sh.
+check_PROGRAMS += tests/integration/gnt-hold
+tests_integration_gnt_hold_SOURCES = tests/integration/gnt-hold.c
+tests_integration_gnt_hold_LDADD = common/libsv.a

@@ -36,10 +36,7 @@ struct hvlink {
 		uint32_t handle;
 		void *page;
 	} maps[MAX_LINKS];
-	struct {
-		uint32_t port;
-		int evfd;
-	} ports[MAX_LINKS];
+	struct hvc_evtchn ports[MAX_LINKS];	/* evfd 0: a free slot */
 	uint32_t restarts[0x8000];	/* per domid, as last seen */
 };
 
@@ -106,43 +103,42 @@ static int bind_evtchn(void *opaque, unsigned int domid, uint32_t remote_port,
 {
 	struct hvlink *l = opaque;
 	char err[256];
-	int evfd, rc, slot = -1;
+	int rc, slot = -1;
 
 	for (int i = 0; i < MAX_LINKS && slot < 0; i++)
-		if (!l->ports[i].evfd)
+		if (l->ports[i].evfd <= 0)
 			slot = i;
 	if (slot < 0)
 		return -ENOSPC;
 	rc = connect_hv(l);
 	if (rc < 0)
 		return -ENOSYS;
-	rc = hvc_evtchn_bind(l->fd, domid, remote_port, local_out, &evfd, err, sizeof(err));
+	rc = hvc_evtchn_open(l->fd, domid, remote_port, &l->ports[slot], err, sizeof(err));
 	if (rc < 0) {
+		l->ports[slot].evfd = 0;
 		xs_log("domain %u: cannot bind its store port %u: %s", domid, remote_port, err);
 		return rc;
 	}
-	l->ports[slot].port = *local_out;
-	l->ports[slot].evfd = evfd;
-	return evfd;
+	*local_out = l->ports[slot].port;
+	return l->ports[slot].evfd;
 }
 
 static void notify(void *opaque, unsigned int domid, uint32_t local_port)
 {
 	struct hvlink *l = opaque;
 
-	(void)domid;
-	hvc_evtchn_notify(l->fd, local_port);
+	for (int i = 0; i < MAX_LINKS; i++)
+		if (l->ports[i].evfd > 0 && l->ports[i].port == local_port && l->ports[i].domid == domid)
+			hvc_evtchn_kick(l->fd, &l->ports[i]);
 }
 
 static void unbind_evtchn(void *opaque, unsigned int domid, uint32_t local_port)
 {
 	struct hvlink *l = opaque;
 
-	(void)domid;
 	for (int i = 0; i < MAX_LINKS; i++) {
-		if (l->ports[i].evfd && l->ports[i].port == local_port) {
-			hvc_evtchn_unbind(l->fd, local_port);
-			close(l->ports[i].evfd);
+		if (l->ports[i].evfd > 0 && l->ports[i].port == local_port && l->ports[i].domid == domid) {
+			hvc_evtchn_close(l->fd, &l->ports[i]);
 			l->ports[i].evfd = 0;
 		}
 	}
@@ -233,6 +229,11 @@ static void domain_gone(struct xs_store *st, unsigned int domid)
 	if (vm[0])
 		rm_as_dom0(st, vm);
 	snprintf(path, sizeof(path), "/local/domain/%u", domid);
+	rm_as_dom0(st, path);
+	/* Its backends see their directories go and tear the devices down. */
+	snprintf(path, sizeof(path), "/local/domain/0/backend/vbd/%u", domid);
+	rm_as_dom0(st, path);
+	snprintf(path, sizeof(path), "/local/domain/0/backend/vif/%u", domid);
 	rm_as_dom0(st, path);
 	xs_watch_fire_special(st, "@releaseDomain");
 	xs_log("domain %u is gone: released it and removed its nodes", domid);

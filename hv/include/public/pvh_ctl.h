@@ -46,6 +46,7 @@ enum pvh_ctl_type {
 	PVH_CTL_GNT_MAP,	/* struct pvh_ctl_gnt -> struct pvh_ctl_gnt + memfd */
 	PVH_CTL_GNT_UNMAP,	/* struct pvh_ctl_gnt */
 	PVH_CTL_VIRQ_BIND,	/* struct pvh_ctl_virq -> eventfd */
+	PVH_CTL_DOM_FD,		/* struct pvh_ctl_dom_fd -> the descriptor */
 	PVH_CTL_TYPE_COUNT
 };
 
@@ -175,6 +176,21 @@ struct pvh_ctl_gnt {
 struct pvh_ctl_virq {
 	uint32_t virq;		/* VIRQ_DOM_EXC */
 	uint32_t pad;
+};
+
+/*
+ * DOM_FD is the event channel fast path: it hands dom0 a guest's event fd
+ * (PVH_DOM_FD_EVENT) or its memory (PVH_DOM_FD_MEMORY, shared_info at
+ * offset 0). A dom0 process that holds both raises an event on a bound
+ * port by setting the 2-level bits itself (common/evtchn-2l.h) and
+ * writing the event fd, with no trip through pvhv. Only for a guest the
+ * connection has an event channel bound to.
+ */
+enum { PVH_DOM_FD_EVENT = 0, PVH_DOM_FD_MEMORY = 1 };
+
+struct pvh_ctl_dom_fd {
+	uint32_t domid;
+	uint32_t which;		/* PVH_DOM_FD_* */
 };
 
 #endif /* PVH_CTL_H */

@@ -377,6 +377,20 @@ static bool sel_has(evtchn_port_t port)
  * EVTCHNOP_unmask clears the mask and, since the port is pending, sets
  * the selector and upcall_pending.
  */
+/*
+ * True if a port other than PORT in PORT's selector word is pending and
+ * unmasked: dom0 kicks the console and XenStore ports (word 0) at any
+ * time, and that legitimately sets the same selector bit.
+ */
+static bool other_pending_in_word(evtchn_port_t port)
+{
+	shared_info_t *sh = evtchn_shared_info();
+	unsigned int w = port / (sizeof(xen_ulong_t) * 8);
+	xen_ulong_t mine = (xen_ulong_t)1 << (port % (sizeof(xen_ulong_t) * 8));
+
+	return (sh->evtchn_pending[w] & ~sh->evtchn_mask[w] & ~mine) != 0;
+}
+
 static enum st_result t_mask_unmask(struct st_ctx *c)
 {
 	evtchn_port_t a, b;
@@ -395,7 +409,7 @@ static enum st_result t_mask_unmask(struct st_ctx *c)
 		st_fail(c, "EVTCHNOP_send(%u): %s", b, st_err(rc));
 	else if (!evtchn_is_pending(a))
 		st_fail(c, "masked %u is not pending after send", a);
-	else if (sel_has(a))
+	else if (sel_has(a) && !other_pending_in_word(a))
 		st_fail(c, "masked pending %u set the selector", a);
 	else if ((rc = evtchn_unmask_op(a)) < 0)
 		st_fail(c, "EVTCHNOP_unmask(%u): %s", a, st_err(rc));

@@ -1,0 +1,24 @@
+#!/bin/bash
+# A domain destroyed while dom0 still maps one of its grants stays
+# "dying", keeps its memory, and goes the moment the mapping is released.
+. "$SV_SRCDIR/tests/integration/lib.sh"
+
+HOLD="$SV_BUILDDIR/tests/integration/gnt-hold"
+start_host
+make_xml victim init=idle > "$RUNDIR/victim.xml"
+check "create victim" "$PVCTL" create "$RUNDIR/victim.xml"
+id=$(json_field victim domid)
+mkfifo "$RUNDIR/hold.in"
+"$HOLD" "$RUNDIR" "$id" 0 < "$RUNDIR/hold.in" > "$RUNDIR/hold.out" &
+hold=$!
+exec 9> "$RUNDIR/hold.in"	# keeps the holder waiting until we close it
+check "dom0 maps the console grant" wait_until 20 grep -q mapped "$RUNDIR/hold.out"
+check "destroy" "$PVCTL" destroy victim
+check "the domain is dying" state_is victim dying
+check "its runner is gone" test "$(runners)" -eq 0
+check "its memory still counts" sh -c "! '$PVCTL' info --json | grep -q '\"used_kib\": 0'"
+exec 9>&-
+check "the holder unmapped" wait "$hold"
+check "the domain is gone" wait_until 20 domain_gone victim
+check "its memory is back" sh -c "'$PVCTL' info --json | grep -q '\"used_kib\": 0'"
+finish
