@@ -113,7 +113,9 @@ pvfront_tests_pvos_unit_SOURCES = \
 	pvfront/tests/gnttab_test.c \
 	pvfront/xen/gnttab.c \
 	pvfront/tests/xenbus_test.c \
-	pvfront/xen/xenbus.c
+	pvfront/xen/xenbus.c \
+	pvfront/tests/blkfront_test.c \
+	pvfront/xen/blkfront.c
 pvfront_tests_pvos_unit_CPPFLAGS = $(AM_CPPFLAGS) \
 	-I$(top_srcdir)/pvfront/include -I$(top_srcdir)/pvfront/xen \
 	$(CUNIT_CFLAGS)

@@ -319,7 +319,7 @@ static int read_backend_info(struct blkfront_dev *d)
 
 static int find_backend(struct blkfront_dev *d)
 {
-	char path[96];
+	char path[192];
 	uint64_t id;
 	int rc;
 
