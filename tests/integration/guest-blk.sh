@@ -81,6 +81,9 @@ check "blkbench runs" run_guest bench "init=blkbench ms=20" "$bench"
 "$PVCTL" console --dump bench | grep '^blkbench: op=' | sed 's/^/# /'
 check "one line per case" test "$("$PVCTL" console --dump bench | grep -cE '^blkbench: op=(seq|rand)(read|write) bs=[0-9]+ qd=[0-9]+ iops=[0-9]+ mib_s=[0-9]+\.[0-9] lat_us_p50=[0-9]+$')" -eq 36
 check "blkbench done" console_has bench "blkbench: done"
+check "blkbench with chosen cases" run_guest bench2 "init=blkbench ms=10 ops=randread,seqwrite bs=8192,262144 qd=2,16" "$bench"
+check "gives 8 lines" test "$("$PVCTL" console --dump bench2 | grep -c '^blkbench: op=')" -eq 8
+check "of those cases" test "$("$PVCTL" console --dump bench2 | grep -cE '^blkbench: op=(randread|seqwrite) bs=(8192|262144) qd=(2|16) ')" -eq 8
 # The backend closing by itself (as on a detach) is followed: the guest
 # fails what was outstanding and goes Closing, then Closed.
 disk_xml busy "init=blkbench ms=5000" "$bench" > "$RUNDIR/busy.xml"
