@@ -3,7 +3,8 @@
 #
 #   ./setup.sh demo    install, build, start the host daemons and boot the
 #                      example guest, showing its console
-#   ./setup.sh check   install, build and run the whole test suite
+#   ./setup.sh check   install, build and run the whole test suite, then
+#                      fuzz pvxenstored's parsers for FUZZ_SECONDS (60)
 #   ./setup.sh build   install and build only
 #
 # Run as root: it installs Debian packages and the daemons run as root.
@@ -17,7 +18,7 @@ packages=(
 	build-essential autoconf automake pkg-config
 	libxml2-dev libxml2-utils uuid-dev libcunit1-dev liburing-dev
 	libseccomp-dev libxen-dev xenstore-utils
-	python3 procps iproute2 gnuplot-nox
+	python3 procps iproute2 gnuplot-nox clang
 )
 
 need_root() {
@@ -73,11 +74,13 @@ check() {
 	echo "== running the test suite"
 	cd "$builddir"
 	make -j"$(nproc)" --no-print-directory check
+	echo "== fuzzing pvxenstored's wire and ring parsers for ${FUZZ_SECONDS:-60} s"
+	XS_FUZZ_DIR="$builddir/fuzz" sh "$top/tests/fuzz/xs-fuzz.sh" "${FUZZ_SECONDS:-60}" 2>&1 | tail -n 3
 }
 
 case "${1:-}" in
 demo) need_root; install_deps; build; demo ;;
 check) need_root; install_deps; build; check ;;
 build) need_root; install_deps; build ;;
-*) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+*) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -359,6 +359,7 @@ static void stop_runner(struct hv_domain *d)
 			;
 		d->pid = 0;
 	}
+	hv_cgroup_release(d);
 	if (d->start_mono_ns && !d->stop_mono_ns)
 		d->stop_mono_ns = sv_now_ns();
 	close_fd(&d->pidfd, true);

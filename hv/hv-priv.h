@@ -130,6 +130,7 @@ struct hv_domain {
 	int timer_fd;
 	int console_fd;
 	uint64_t console_bytes;
+	char cgroup[2][160];		/* its cgroup directories, or "" */
 
 	uint64_t start_unix_ns;
 	uint64_t start_mono_ns;
@@ -247,6 +248,11 @@ void hv_dom0_dom_exc(void);
 int hv_dom0_dom_fd(const void *owner, uint32_t domid, uint32_t which, int *fd_out);
 void hv_gnttab_destroy(struct hv_domain *d);
 void hv_gnttab_free(struct hv_domain *d);
+
+/* cgroup.c: best-effort limits per domain */
+void hv_cgroup_attach(struct hv_domain *d);
+void hv_cgroup_release(struct hv_domain *d);
+void hv_cgroup_cleanup(void);
 
 /* spawn.c: start a runner for a built domain and do the handshake. */
 int hv_spawn_runner(struct hv_domain *d, bool start_paused, char *err, size_t errlen);

@@ -2,7 +2,7 @@
 noinst_LIBRARIES += hv/libhv.a
 hv_libhv_a_SOURCES = hv/hv-priv.h hv/runner.h \
 	hv/builder.c hv/gmem.c hv/time.c hv/domain.c hv/spawn.c \
-	hv/hypercall.c hv/ctl.c hv/evtchn.c hv/gnttab.c hv/dom0.c
+	hv/hypercall.c hv/ctl.c hv/evtchn.c hv/gnttab.c hv/dom0.c hv/cgroup.c
 hv_libhv_a_CFLAGS = $(AM_CFLAGS) $(LIBSECCOMP_CFLAGS)
 
 pkglibexec_PROGRAMS += hv/pvhv hv/pvhv-runner

@@ -248,6 +248,7 @@ int main(int argc, char **argv)
 	run_loop(lfd, sfd);
 	hv_domain_destroy_all();
 	hv_ctl_close_all();
+	hv_cgroup_cleanup();
 	snprintf(pidfile, sizeof(pidfile), "%s/%s", hv.rundir, PVH_CTL_SOCKET);
 	unlink(pidfile);
 	snprintf(pidfile, sizeof(pidfile), "%s/pvhv.pid", hv.rundir);

@@ -167,6 +167,7 @@ int hv_spawn_runner(struct hv_domain *d, bool start_paused, char *err, size_t er
 	rc = await_ready(d, &notify_nr, err, errlen);
 	if (rc < 0)
 		return rc;
+	hv_cgroup_attach(d);	/* before the guest runs a single instruction */
 	rc = take_listener(d, notify_nr);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot take the sandbox's seccomp listener: %s", strerror(-rc));

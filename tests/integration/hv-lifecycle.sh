@@ -13,6 +13,12 @@ pid=$(json_field spin pid)
 check "runner is a separate unprivileged process" test "$(stat -c %u /proc/$pid)" -ne 0
 check "runner has no way back to root" sh -c "grep -q '^NoNewPrivs:.*1' /proc/$pid/status"
 check "runner is under seccomp" sh -c "grep -q '^Seccomp:.*2' /proc/$pid/status"
+if [ -d /sys/fs/cgroup/pids ] || [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+	cg=$(sed -n 's/^[0-9]*:\(pids\)\{0,1\}:\(\/splitvisor-.*\)$/\2/p' /proc/$pid/cgroup | head -n 1)
+	check "runner is in its own cgroup" test -n "$cg"
+	pids_max=$(cat /sys/fs/cgroup/pids$cg/pids.max 2>/dev/null || cat /sys/fs/cgroup$cg/pids.max)
+	check "that cgroup allows one task" test "$pids_max" = 1
+fi
 check "pause" "$PVCTL" pause spin
 check "spin is paused" state_is spin paused
 check "runner is stopped" sh -c "grep -q '^State:.*T' /proc/$pid/status"
