@@ -103,6 +103,8 @@ static void answer_ok(const struct xsd_sockmsg *m, const char *body)
 	case XS_READ:
 		if (strcmp(body, "missing") == 0)
 			d_send_str(XS_ERROR, m->req_id, "ENOENT");
+		else if (strncmp(body, "num", 3) == 0)
+			d_send(XS_READ, m->req_id, body + 3, (uint32_t)strlen(body + 3));
 		else if (strcmp(body, "big") == 0) {
 			static char v[3000];
 
@@ -170,6 +172,22 @@ static void test_read_write(void)
 	CU_ASSERT_EQUAL(xenbus_printf(XBT_NIL, "x", "%d", 7), 0);
 	CU_ASSERT_EQUAL(xenbus_read(XBT_NIL, "missing", buf, sizeof(buf)), -XEN_ENOENT);
 	CU_ASSERT_EQUAL(xenbus_read(XBT_NIL, "x", buf, 5), -XEN_E2BIG);
+	teardown();
+}
+
+static void test_read_u64(void)
+{
+	uint64_t v = 0;
+
+	setup();
+	CU_ASSERT_EQUAL(xenbus_read_u64(XBT_NIL, "num42", 100, &v), 0);
+	CU_ASSERT_EQUAL(v, 42);
+	CU_ASSERT_EQUAL(xenbus_read_u64(XBT_NIL, "num5", 1, &v), -XEN_EINVAL);
+	CU_ASSERT_EQUAL(xenbus_read_u64(XBT_NIL, "num18446744073709551615", UINT64_MAX, &v), 0);
+	CU_ASSERT_EQUAL(v, UINT64_MAX);
+	CU_ASSERT_EQUAL(xenbus_read_u64(XBT_NIL, "num18446744073709551616", UINT64_MAX, &v), -XEN_EINVAL);
+	CU_ASSERT_EQUAL(xenbus_read_u64(XBT_NIL, "num1x", 100, &v), -XEN_EINVAL);
+	CU_ASSERT_EQUAL(xenbus_read_u64(XBT_NIL, "num", 100, &v), -XEN_EINVAL);
 	teardown();
 }
 
@@ -342,6 +360,7 @@ void add_xenbus_suite(void)
 	CU_pSuite s = CU_add_suite("xenbus", NULL, NULL);
 
 	CU_add_test(s, "read, write, errors", test_read_write);
+	CU_add_test(s, "numbers are checked against their maximum", test_read_u64);
 	CU_add_test(s, "a reply bigger than the ring", test_big_reply_streams);
 	CU_add_test(s, "a reply for another request is dropped", test_stray_reply_dropped);
 	CU_add_test(s, "rsp_prod past the ring: reconnect", test_prod_past_ring_reconnects);

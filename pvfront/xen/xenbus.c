@@ -599,9 +599,9 @@ int xenbus_read_u64(xenbus_transaction_t t, const char *path, uint64_t max,
 	for (int i = 0; i < rc; i++) {
 		unsigned int d = (unsigned int)(buf[i] - '0');
 
-		if (d > 9 || v > (max - d) / 10)
+		if (d > 9 || __builtin_mul_overflow(v, 10, &v) ||
+		    __builtin_add_overflow(v, d, &v) || v > max)
 			return -XEN_EINVAL;
-		v = v * 10 + d;
 	}
 	*val_out = v;
 	return 0;
