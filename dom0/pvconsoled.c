@@ -521,10 +521,15 @@ static int setup(struct src *s_sig, struct src *s_xs, struct src *s_lis, int *lf
 
 static void run(int lfd)
 {
-	struct epoll_event evs[32];
+	struct epoll_event evs[1];
 
 	for (;;) {
-		int n = epoll_wait(cd.epfd, evs, 32, -1);
+		/*
+		 * One event per wait: any handler may free consoles or viewers
+		 * that later events of a batch point at, and epoll, being
+		 * level-triggered, reports the rest again.
+		 */
+		int n = epoll_wait(cd.epfd, evs, 1, -1);
 
 		for (int i = 0; i < n; i++) {
 			struct src *s = evs[i].data.ptr;
@@ -540,9 +545,6 @@ static void run(int lfd)
 			case SRC_VIEWER: on_viewer(s->obj); break;
 			case SRC_DOM_EXC: on_dom_exc(*(int *)s->obj); break;
 			}
-			/* Handlers may free consoles and viewers: take fresh events. */
-			if (s->kind != SRC_PORT)
-				break;
 		}
 	}
 }
