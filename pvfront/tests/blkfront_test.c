@@ -410,6 +410,23 @@ static void test_backend_never_ready(void)
 	teardown(NULL);
 }
 
+static void test_backend_never_comes(void)
+{
+	struct blkfront_dev *d = NULL;
+
+	setup("1");
+	st_set(BE "/state", "1");	/* stuck in Initialising */
+	d_out_len = 0;
+	test_now_ns = 0;
+	CU_ASSERT_EQUAL(blkfront_open(51712, &d), -XEN_ETIMEDOUT);
+	CU_ASSERT_EQUAL(blkfront_last_backend_state(), XenbusStateInitialising);
+	CU_ASSERT(test_now_ns >= BLKFRONT_STATE_TIMEOUT_NS);
+	/* and we did not wait for it a second time to close */
+	CU_ASSERT(test_now_ns < 2 * BLKFRONT_STATE_TIMEOUT_NS);
+	CU_ASSERT_STRING_EQUAL(fe_state(), "6");
+	teardown(NULL);
+}
+
 void add_blkfront_suite(void)
 {
 	CU_pSuite s = CU_add_suite("blkfront", NULL, NULL);
@@ -423,4 +440,5 @@ void add_blkfront_suite(void)
 	CU_add_test(s, "an error status fails one request", test_status_error);
 	CU_add_test(s, "the backend closes by itself", test_backend_closes);
 	CU_add_test(s, "a backend that is closed already", test_backend_never_ready);
+	CU_add_test(s, "a backend that never gets ready times out", test_backend_never_comes);
 }

@@ -47,6 +47,7 @@ extern unsigned int test_cmpxchg_calls;
 extern void (*test_block_hook)(void);
 extern unsigned int test_block_calls;
 extern unsigned int test_evtchn_sends;
+extern uint64_t test_now_ns;
 extern void *test_last_page;
 void test_arena_reset(void);
 

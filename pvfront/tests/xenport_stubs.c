@@ -89,9 +89,18 @@ bool xenport_cmpxchg16(volatile uint16_t *p, uint16_t *expected,
 void (*test_block_hook)(void);
 unsigned int test_block_calls;
 
+/* The clock: each block takes 100 ms of it, as pvos's may. */
+uint64_t test_now_ns;
+
+uint64_t xenport_now_ns(void)
+{
+	return test_now_ns;
+}
+
 void xenport_block(void)
 {
 	test_block_calls++;
+	test_now_ns += 100000000ULL;
 	if (test_block_hook)
 		test_block_hook();
 }

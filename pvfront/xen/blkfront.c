@@ -145,20 +145,31 @@ static int backend_state(struct blkfront_dev *d)
  * or it is past Connected when that is not wanted (it gave up). Returns
  * the state or a negative errno.
  */
+static int last_backend_state = -1;
+
+int blkfront_last_backend_state(void)
+{
+	return last_backend_state;
+}
+
 static int wait_backend(struct blkfront_dev *d, unsigned int want)
 {
+	uint64_t deadline = xenport_now_ns() + BLKFRONT_STATE_TIMEOUT_NS;
+
 	for (int i = 0; i < STATE_WAITS; i++) {
-		int st = backend_state(d);
+		int st = backend_state(d), rc;
 
 		if (st < 0)
 			return st;
+		last_backend_state = st;
 		if (want & (1u << st))
 			return st;
 		if (st >= XenbusStateClosing && st <= XenbusStateClosed &&
 		    !(want & (1u << XenbusStateClosing | 1u << XenbusStateClosed)))
 			return -XEN_ENODEV;
-		if (xenbus_wait_event(d->token, NULL, 0) < 0)
-			return -XEN_EIO;
+		rc = xenbus_wait_event_until(d->token, NULL, 0, deadline);
+		if (rc < 0)
+			return rc;
 	}
 	return -XEN_ETIMEDOUT;
 }
@@ -389,8 +400,16 @@ static int connect(struct blkfront_dev *d)
 /* Closing, then Closed, each after the backend followed (reference §4.3). */
 static void disconnect(struct blkfront_dev *d)
 {
+	int st;
+
 	if (d->closed)
 		return;
+	/* A backend that never took part has nothing to wind down. */
+	st = d->watching ? backend_state(d) : -1;
+	if (st >= 0 && st < XenbusStateInitWait) {
+		(void)switch_state(d, XenbusStateClosed);
+		return;
+	}
 	if (d->watching && switch_state(d, XenbusStateClosing) == 0 &&
 	    wait_backend(d, 1u << XenbusStateClosing | 1u << XenbusStateClosed) >= 0 &&
 	    switch_state(d, XenbusStateClosed) == 0)
@@ -441,8 +460,11 @@ int blkfront_open(unsigned int devid, struct blkfront_dev **dev_out)
 	snprintf(d->token, sizeof(d->token), "blkfront-%u", devid);
 	rc = connect(d);
 	if (rc < 0) {
+		int seen = last_backend_state;	/* where the handshake stopped */
+
 		disconnect(d);
 		teardown(d);
+		last_backend_state = seen;
 		return rc;
 	}
 	*dev_out = d;

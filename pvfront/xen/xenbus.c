@@ -822,7 +822,8 @@ bool xenbus_take_event(const char *token, char *path_out, size_t size)
 	return true;
 }
 
-int xenbus_wait_event(const char *token, char *path_out, size_t size)
+int xenbus_wait_event_until(const char *token, char *path_out, size_t size,
+			    uint64_t deadline_ns)
 {
 	if (!xb.ready)
 		return -XEN_ENODEV;
@@ -832,7 +833,14 @@ int xenbus_wait_event(const char *token, char *path_out, size_t size)
 			return -XEN_EIO;
 		if (xb.rewatch && set_watches() == 0)
 			xb.rewatch = false;
+		if (xenport_now_ns() >= deadline_ns)
+			return -XEN_ETIMEDOUT;
 		wait_once();
 	}
 	return 0;
+}
+
+int xenbus_wait_event(const char *token, char *path_out, size_t size)
+{
+	return xenbus_wait_event_until(token, path_out, size, UINT64_MAX);
 }
