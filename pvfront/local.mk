@@ -111,7 +111,11 @@ pvfront_tests_pvos_unit_SOURCES = \
 	pvfront/tests/evtchn_test.c \
 	pvfront/xen/evtchn.c \
 	pvfront/tests/gnttab_test.c \
-	pvfront/xen/gnttab.c
+	pvfront/xen/gnttab.c \
+	pvfront/tests/xenbus_test.c \
+	pvfront/xen/xenbus.c \
+	pvfront/tests/blkfront_test.c \
+	pvfront/xen/blkfront.c
 pvfront_tests_pvos_unit_CPPFLAGS = $(AM_CPPFLAGS) \
 	-I$(top_srcdir)/pvfront/include -I$(top_srcdir)/pvfront/xen \
 	$(CUNIT_CFLAGS)

@@ -58,8 +58,12 @@ int blk_open_first(struct blk_dev **dev_out)
 	}
 	rc = blkfront_open(devid, &disk.fe);
 	if (rc < 0) {
-		printk("blk: vbd %u: cannot connect to the backend (%d)\n",
-		       devid, rc);
+		int st = blkfront_last_backend_state();
+
+		printk("blk: vbd %u: cannot connect to the backend (%d%s); its "
+		       "state was %s: is pvblkback running?\n", devid, rc,
+		       rc == -ETIMEDOUT ? ", timed out" : "",
+		       st < 0 ? "unknown" : blkfront_state_name(st));
 		return rc;
 	}
 	in = blkfront_get_info(disk.fe);

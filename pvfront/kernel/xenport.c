@@ -58,3 +58,8 @@ void xenport_free_pages(void *p, unsigned long n)
 {
 	mm_free_pages(p, n);
 }
+
+uint64_t xenport_now_ns(void)
+{
+	return time_now_ns();
+}

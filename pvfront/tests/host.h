@@ -32,7 +32,9 @@ extern int test_event_waits;
 void test_reset_stubs(void);
 
 /* The xenport.h stand-ins in xenport_stubs.c. */
-#define TEST_GUEST_PAGES	16
+#define TEST_GUEST_PAGES	512
+#define TEST_ARENA_FIRST_PFN	16
+#define TEST_UNBOUND_PORT	9
 #define TEST_GNTTAB_FIRST_PFN	8
 extern uint8_t test_guest_mem[];
 extern long test_evtchn_rc;
@@ -44,6 +46,10 @@ extern void (*test_cmpxchg_peer)(volatile uint16_t *flags);
 extern unsigned int test_cmpxchg_calls;
 extern void (*test_block_hook)(void);
 extern unsigned int test_block_calls;
+extern unsigned int test_evtchn_sends;
+extern uint64_t test_now_ns;
+extern void *test_last_page;
+void test_arena_reset(void);
 
 void add_printf_suite(void);
 void add_string_suite(void);
@@ -52,5 +58,7 @@ void add_mm_suite(void);
 void add_events_suite(void);
 void add_evtchn_suite(void);
 void add_gnttab_suite(void);
+void add_xenbus_suite(void);
+void add_blkfront_suite(void);
 
 #endif /* PVFRONT_TESTS_HOST_H */

@@ -25,6 +25,8 @@ int main(void)
 	add_events_suite();
 	add_evtchn_suite();
 	add_gnttab_suite();
+	add_xenbus_suite();
+	add_blkfront_suite();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failures = CU_get_number_of_failures();

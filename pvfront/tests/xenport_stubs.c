@@ -26,10 +26,15 @@ unsigned int test_gnttab_calls;
 void (*test_cmpxchg_peer)(volatile uint16_t *flags);
 unsigned int test_cmpxchg_calls;
 
+unsigned int test_evtchn_sends;
+
 long xenport_event_channel_op(int cmd, void *arg)
 {
-	(void)arg;
 	test_evtchn_last_cmd = cmd;
+	if (cmd == EVTCHNOP_send)
+		test_evtchn_sends++;
+	if (cmd == EVTCHNOP_alloc_unbound && test_evtchn_rc == 0)
+		((struct evtchn_alloc_unbound *)arg)->port = TEST_UNBOUND_PORT;
 	return test_evtchn_rc;
 }
 
@@ -84,17 +89,48 @@ bool xenport_cmpxchg16(volatile uint16_t *p, uint16_t *expected,
 void (*test_block_hook)(void);
 unsigned int test_block_calls;
 
+/* The clock: each block takes 100 ms of it, as pvos's may. */
+uint64_t test_now_ns;
+
+uint64_t xenport_now_ns(void)
+{
+	return test_now_ns;
+}
+
 void xenport_block(void)
 {
 	test_block_calls++;
+	test_now_ns += 100000000ULL;
 	if (test_block_hook)
 		test_block_hook();
 }
 
+/*
+ * Pages for the frontends: a bump allocator over test_guest_mem from
+ * TEST_ARENA_FIRST_PFN, reset by test_arena_reset(); the last single page
+ * handed out is remembered (blkfront's ring page).
+ */
+static unsigned long arena_next = TEST_ARENA_FIRST_PFN;
+void *test_last_page;
+
+void test_arena_reset(void)
+{
+	arena_next = TEST_ARENA_FIRST_PFN;
+	test_last_page = NULL;
+}
+
 void *xenport_alloc_pages(unsigned long n)
 {
-	(void)n;
-	return NULL;
+	void *p;
+
+	if (n > TEST_GUEST_PAGES - arena_next)
+		return NULL;
+	p = test_guest_mem + arena_next * 4096;
+	memset(p, 0, n * 4096);
+	arena_next += n;
+	if (n == 1)
+		test_last_page = p;
+	return p;
 }
 
 void xenport_free_pages(void *p, unsigned long n)

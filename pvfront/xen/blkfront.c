@@ -13,6 +13,8 @@
  *     and the feature-* keys; go Connected;
  *  5. on close: Closing, wait for the backend to be Closing or Closed,
  *     Closed, wait for its Closed; then revoke and free what we granted.
+ *     A backend that goes Closing by itself (detach) is followed at the
+ *     next wait: outstanding requests fail, we go Closing and Closed.
  *
  * Data moves through bounce pages: each of the RING_SIZE request slots
  * owns BLKIF_MAX_SEGMENTS_PER_REQUEST pages, so a caller's buffer is never
@@ -71,6 +73,7 @@ struct blkfront_dev {
 	bool persistent;
 	bool connected;
 	bool broken;
+	bool closed;		/* we wrote Closed (the backend asked) */
 
 	blkif_sring_t *sring;
 	blkif_front_ring_t ring;
@@ -142,20 +145,31 @@ static int backend_state(struct blkfront_dev *d)
  * or it is past Connected when that is not wanted (it gave up). Returns
  * the state or a negative errno.
  */
+static int last_backend_state = -1;
+
+int blkfront_last_backend_state(void)
+{
+	return last_backend_state;
+}
+
 static int wait_backend(struct blkfront_dev *d, unsigned int want)
 {
+	uint64_t deadline = xenport_now_ns() + BLKFRONT_STATE_TIMEOUT_NS;
+
 	for (int i = 0; i < STATE_WAITS; i++) {
-		int st = backend_state(d);
+		int st = backend_state(d), rc;
 
 		if (st < 0)
 			return st;
+		last_backend_state = st;
 		if (want & (1u << st))
 			return st;
 		if (st >= XenbusStateClosing && st <= XenbusStateClosed &&
 		    !(want & (1u << XenbusStateClosing | 1u << XenbusStateClosed)))
 			return -XEN_ENODEV;
-		if (xenbus_wait_event(d->token, NULL, 0) < 0)
-			return -XEN_EIO;
+		rc = xenbus_wait_event_until(d->token, NULL, 0, deadline);
+		if (rc < 0)
+			return rc;
 	}
 	return -XEN_ETIMEDOUT;
 }
@@ -316,7 +330,7 @@ static int read_backend_info(struct blkfront_dev *d)
 
 static int find_backend(struct blkfront_dev *d)
 {
-	char path[96];
+	char path[192];
 	uint64_t id;
 	int rc;
 
@@ -386,6 +400,16 @@ static int connect(struct blkfront_dev *d)
 /* Closing, then Closed, each after the backend followed (reference §4.3). */
 static void disconnect(struct blkfront_dev *d)
 {
+	int st;
+
+	if (d->closed)
+		return;
+	/* A backend that never took part has nothing to wind down. */
+	st = d->watching ? backend_state(d) : -1;
+	if (st >= 0 && st < XenbusStateInitWait) {
+		(void)switch_state(d, XenbusStateClosed);
+		return;
+	}
 	if (d->watching && switch_state(d, XenbusStateClosing) == 0 &&
 	    wait_backend(d, 1u << XenbusStateClosing | 1u << XenbusStateClosed) >= 0 &&
 	    switch_state(d, XenbusStateClosed) == 0)
@@ -436,8 +460,11 @@ int blkfront_open(unsigned int devid, struct blkfront_dev **dev_out)
 	snprintf(d->token, sizeof(d->token), "blkfront-%u", devid);
 	rc = connect(d);
 	if (rc < 0) {
+		int seen = last_backend_state;	/* where the handshake stopped */
+
 		disconnect(d);
 		teardown(d);
+		last_backend_state = seen;
 		return rc;
 	}
 	*dev_out = d;
@@ -665,6 +692,21 @@ unsigned int blkfront_poll(struct blkfront_dev *d)
 	return done;
 }
 
+/*
+ * The backend is going away (Closing, or Closed, or its state is gone):
+ * fail what is outstanding and close our end as blkif.h asks, Closing then
+ * Closed. The pages of failed requests are never reused (the backend may
+ * still hold them); the rest goes in blkfront_close().
+ */
+static void close_on_request(struct blkfront_dev *d)
+{
+	d->broken = true;	/* no new requests while we say so */
+	if (switch_state(d, XenbusStateClosing) == 0 &&
+	    switch_state(d, XenbusStateClosed) == 0)
+		d->closed = true;
+	mark_broken(d);
+}
+
 /* Notice a backend that is going away while we are connected. */
 static void check_backend(struct blkfront_dev *d)
 {
@@ -673,12 +715,14 @@ static void check_backend(struct blkfront_dev *d)
 	if (!xenbus_take_event(d->token, NULL, 0))
 		return;
 	st = backend_state(d);
-	if (st < 0 || st == XenbusStateClosing || st == XenbusStateClosed)
-		mark_broken(d);
+	if (st < 0 || st == XenbusStateClosing || st == XenbusStateClosed ||
+	    st == XenbusStateUnknown)
+		close_on_request(d);
 }
 
 int blkfront_wait(struct blkfront_dev *d)
 {
+	check_backend(d);
 	if (blkfront_poll(d))
 		return 0;
 	if (!d->connected || d->broken)

@@ -259,8 +259,8 @@ void xenbus_poll(void)
 	if (!xb.ready || xb.broken || xb.in_reconnect ||
 	    load_once(&xb.intf->connection) != XENSTORE_CONNECTED)
 		return;
-	if (check_reset())
-		return;
+	if (xb.fault[0] || check_reset())
+		return;		/* a fault waits for check_ring() to reset */
 	prod = load_once(&xb.intf->rsp_prod);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);	/* index before data */
 	avail = prod - xb.rsp_cons;
@@ -599,9 +599,9 @@ int xenbus_read_u64(xenbus_transaction_t t, const char *path, uint64_t max,
 	for (int i = 0; i < rc; i++) {
 		unsigned int d = (unsigned int)(buf[i] - '0');
 
-		if (d > 9 || v > (max - d) / 10)
+		if (d > 9 || __builtin_mul_overflow(v, 10, &v) ||
+		    __builtin_add_overflow(v, d, &v) || v > max)
 			return -XEN_EINVAL;
-		v = v * 10 + d;
 	}
 	*val_out = v;
 	return 0;
@@ -822,7 +822,8 @@ bool xenbus_take_event(const char *token, char *path_out, size_t size)
 	return true;
 }
 
-int xenbus_wait_event(const char *token, char *path_out, size_t size)
+int xenbus_wait_event_until(const char *token, char *path_out, size_t size,
+			    uint64_t deadline_ns)
 {
 	if (!xb.ready)
 		return -XEN_ENODEV;
@@ -832,7 +833,14 @@ int xenbus_wait_event(const char *token, char *path_out, size_t size)
 			return -XEN_EIO;
 		if (xb.rewatch && set_watches() == 0)
 			xb.rewatch = false;
+		if (xenport_now_ns() >= deadline_ns)
+			return -XEN_ETIMEDOUT;
 		wait_once();
 	}
 	return 0;
+}
+
+int xenbus_wait_event(const char *token, char *path_out, size_t size)
+{
+	return xenbus_wait_event_until(token, path_out, size, UINT64_MAX);
 }

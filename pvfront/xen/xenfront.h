@@ -204,6 +204,9 @@ int xenbus_unwatch(const char *path, const char *token);
 bool xenbus_take_event(const char *token, char *path_out, size_t size);
 /* Block until an event for token is queued, then take it. */
 int xenbus_wait_event(const char *token, char *path_out, size_t size);
+/* The same, giving up with -XEN_ETIMEDOUT at xenport_now_ns() >= deadline_ns. */
+int xenbus_wait_event_until(const char *token, char *path_out, size_t size,
+			    uint64_t deadline_ns);
 
 /* Pull replies and events off the ring now (the port handler does this). */
 void xenbus_poll(void);
@@ -233,6 +236,8 @@ int xenbus_errno_from_name(const char *name);
 #include <xen/io/blkif.h>	/* BLKIF_OP_*, VDISK_* */
 
 #define BLKFRONT_MAX_DEVS	4
+/* How long the handshake waits for each backend state. */
+#define BLKFRONT_STATE_TIMEOUT_NS	(30ULL * 1000000000ULL)
 /* One ring request: BLKIF_MAX_SEGMENTS_PER_REQUEST (11) pages. */
 #define BLKFRONT_MAX_BYTES	(11u * 4096u)
 
@@ -270,9 +275,12 @@ struct blkfront_req {
 /*
  * Connect to ~/device/vbd/<devid> through the whole xenbus handshake
  * (blocking until the backend is Connected). Returns 0 with *dev_out, or
- * a negative Xen errno after undoing everything.
+ * a negative Xen errno after undoing everything: -XEN_ETIMEDOUT if the
+ * backend did not reach a state in BLKFRONT_STATE_TIMEOUT_NS, -XEN_ENODEV
+ * if it closed. blkfront_last_backend_state() then says where it was.
  */
 int blkfront_open(unsigned int devid, struct blkfront_dev **dev_out);
+int blkfront_last_backend_state(void);
 /* Whether later opens write feature-persistent=1 (the default) or 0. */
 void blkfront_offer_persistent(bool offer);
 const struct blkfront_info *blkfront_get_info(const struct blkfront_dev *dev);

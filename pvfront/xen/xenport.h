@@ -56,6 +56,9 @@ bool xenport_cmpxchg16(volatile uint16_t *p, uint16_t *expected,
  */
 void xenport_block(void);
 
+/* A monotonic clock in nanoseconds, for the protocol code's timeouts. */
+uint64_t xenport_now_ns(void);
+
 /*
  * n contiguous, page-aligned, zeroed pages of the kernel's memory (ring
  * pages and I/O bounce pages for the frontends), or NULL; and back.

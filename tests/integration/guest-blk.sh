@@ -81,6 +81,21 @@ check "blkbench runs" run_guest bench "init=blkbench ms=20" "$bench"
 "$PVCTL" console --dump bench | grep '^blkbench: op=' | sed 's/^/# /'
 check "one line per case" test "$("$PVCTL" console --dump bench | grep -cE '^blkbench: op=(seq|rand)(read|write) bs=[0-9]+ qd=[0-9]+ iops=[0-9]+ mib_s=[0-9]+\.[0-9] lat_us_p50=[0-9]+$')" -eq 36
 check "blkbench done" console_has bench "blkbench: done"
+check "blkbench with chosen cases" run_guest bench2 "init=blkbench ms=10 ops=randread,seqwrite bs=8192,262144 qd=2,16" "$bench"
+check "gives 8 lines" test "$("$PVCTL" console --dump bench2 | grep -c '^blkbench: op=')" -eq 8
+check "of those cases" test "$("$PVCTL" console --dump bench2 | grep -cE '^blkbench: op=(randread|seqwrite) bs=(8192|262144) qd=(2|16) ')" -eq 8
+# The backend closing by itself (as on a detach) is followed: the guest
+# fails what was outstanding and goes Closing, then Closed.
+disk_xml busy "init=blkbench ms=5000" "$bench" > "$RUNDIR/busy.xml"
+check "create a busy guest" "$PVCTL" create "$RUNDIR/busy.xml"
+check "it is doing I/O" wait_until 20 console_has busy "blkbench: 131072 sectors"
+id=$(json_field busy domid)
+xenstore-write "/local/domain/0/backend/vbd/$id/51712/state" 5
+check "the guest sees its disk go" wait_until 20 state_is busy crashed
+check "its I/O failed" sh -c "'$PVCTL' console --dump busy | grep -qE 'blkbench: (the disk broke|(read|write) of sector [0-9]+ failed \(-5\))'"
+check "the frontend went Closed" test "$(xenstore-read "/local/domain/$id/device/vbd/51712/state")" = 6
+"$PVCTL" destroy busy >/dev/null
+
 no_runners() { [ "$(runners)" -eq 0 ]; }
 check "no runner left" wait_until 20 no_runners
 check "no domain left" test "$("$PVCTL" list --json)" = "[]"

@@ -55,16 +55,15 @@ restarts_are() { [ "$(json_field idle2 restarts)" = "$1" ]; }
 check "restarted once" wait_until 20 restarts_are 1
 check "running again" wait_until 20 state_is idle2 running
 check "booted twice" wait_until 20 at_least '^pvos 0.1: ' 2
+check "and is idle again (console ring after a restart)" wait_until 20 at_least '^idle: waiting' 2
 
 # pvhv treats more than 5 restarts in 10 s as a crash loop and stops
-# restarting, so the cycles are paced. The banner is counted because it
-# goes through console_io: pvconsoled does not re-attach to a restarted
-# domain's console ring, so ring output after a restart is not logged.
+# restarting, so the cycles are paced.
 ok=0
 for i in $(seq 10); do
 	want=$((i + 2))
 	start=$(date +%s.%N)
-	wait_until 20 at_least '^pvos 0.1: ' $((i + 1)) || { echo "# cycle $i: not up"; break; }
+	wait_until 20 at_least '^idle: waiting' $((i + 1)) || { echo "# cycle $i: not up"; break; }
 	ensure_features idle2 >/dev/null
 	timeout 60 "$PVCTL" reboot --wait idle2 >/dev/null || { echo "# cycle $i: reboot failed"; break; }
 	wait_until 20 at_least '^pvos 0.1: ' $want || { echo "# cycle $i: no new banner"; break; }
@@ -76,6 +75,7 @@ check "one domain left" test "$("$PVCTL" list --json | python3 -c 'import json,s
 check "and it is running" wait_until 20 state_is idle2 running
 check "restarts counted" test "$(json_field idle2 restarts)" = 11
 check "booted 12 times" wait_until 20 at_least '^pvos 0.1: ' 12
+check "and answered 11 reboots" test "$(count_lines '^pvos: shutdown requested (reboot)')" -eq 11
 check "destroy idle2" "$PVCTL" destroy idle2
 check "no runner left" wait_until 20 no_runners
 finish

@@ -21,5 +21,6 @@
 #define EINVAL		22
 #define ENOSPC		28
 #define ENOSYS		38
+#define ETIMEDOUT	110
 
 #endif /* PVOS_ERRNO_H */

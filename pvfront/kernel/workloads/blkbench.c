@@ -1,8 +1,10 @@
 /*
- * blkbench.c: init=blkbench [ms=N], block I/O through blkfront on the
- * first disk: sequential and random reads and writes at 4 KiB, 64 KiB and
- * 1 MiB, each at queue depth 1, 8 and 32, for N ms (default 200) per case.
- * One line per case:
+ * blkbench.c: init=blkbench [ms=N] [bs=A,B,..] [qd=A,B,..] [ops=X,Y,..],
+ * block I/O through blkfront on the first disk: sequential and random
+ * reads and writes (ops, default seqread,seqwrite,randread,randwrite) at
+ * each block size (bs, 4096..1048576 in multiples of 512, default
+ * 4096,65536,1048576) and queue depth (qd, 1..32, default 1,8,32), for N
+ * ms (default 200) per case. One line per case:
  *
  *   blkbench: op=randread bs=4096 qd=1 iops=12345 mib_s=48.2 lat_us_p50=75
  *
@@ -202,20 +204,84 @@ static void one_case(const char *name, uint64_t ms)
 	       run.nsamples ? median(run.lat_us, run.nsamples) : 0);
 }
 
+#define MAX_LIST	8
+
+struct op_kind {
+	const char *name;
+	uint8_t op;
+	bool random;
+};
+
+static const struct op_kind op_kinds[] = {
+	{ "seqread", BLKIF_OP_READ, false }, { "seqwrite", BLKIF_OP_WRITE, false },
+	{ "randread", BLKIF_OP_READ, true }, { "randwrite", BLKIF_OP_WRITE, true },
+};
+
+/* A comma-separated list of numbers in [min, max]; returns how many. */
+static unsigned int parse_list(const char *key, const char *def, uint64_t min,
+			       uint64_t max, uint64_t out[MAX_LIST])
+{
+	const char *p = cmdline_get(key, def);
+	unsigned int n = 0;
+
+	while (*p) {
+		uint64_t v = 0;
+		bool digits = false;
+
+		for (; *p >= '0' && *p <= '9' && v <= max; p++, digits = true)
+			v = v * 10 + (uint64_t)(*p - '0');
+		if (!digits || v < min || v > max || n == MAX_LIST ||
+		    (*p && *p != ','))
+			panic("blkbench: %s= wants up to %d numbers in [%lu, %lu] "
+			      "separated by commas", key, MAX_LIST,
+			      (unsigned long)min, (unsigned long)max);
+		out[n++] = v;
+		if (*p == ',')
+			p++;
+	}
+	return n;
+}
+
+/* Which op kinds ops= names, as a bit mask over op_kinds[]. */
+static unsigned int parse_ops(void)
+{
+	const char *p = cmdline_get("ops", "seqread,seqwrite,randread,randwrite");
+	unsigned int mask = 0;
+
+	while (*p) {
+		size_t len = 0, k;
+
+		while (p[len] && p[len] != ',')
+			len++;
+		for (k = 0; k < ARRAY_SIZE(op_kinds); k++)
+			if (strlen(op_kinds[k].name) == len &&
+			    strncmp(op_kinds[k].name, p, len) == 0)
+				break;
+		if (k == ARRAY_SIZE(op_kinds))
+			panic("blkbench: ops= takes seqread, seqwrite, randread, "
+			      "randwrite separated by commas");
+		mask |= 1u << k;
+		p += len + (p[len] == ',');
+	}
+	return mask;
+}
+
 void workload_blkbench(void)
 {
-	static const struct { const char *name; uint8_t op; bool random; } ops[] = {
-		{ "seqread", BLKIF_OP_READ, false }, { "seqwrite", BLKIF_OP_WRITE, false },
-		{ "randread", BLKIF_OP_READ, true }, { "randwrite", BLKIF_OP_WRITE, true },
-	};
-	static const size_t sizes[] = { 4096, 65536, MAX_BS };
-	static const unsigned int depths[] = { 1, 8, 32 };
-	uint64_t ms;
+	uint64_t ms, sizes[MAX_LIST], depths[MAX_LIST];
+	unsigned int nsizes, ndepths, ops;
 
 	if (!time_is_available())
 		panic("blkbench: no PV clock");
 	if (cmdline_get_u64("ms", 200, 1, 60000, &ms) < 0)
 		panic("blkbench: ms= must be 1..60000");
+	nsizes = parse_list("bs", "4096,65536,1048576", BLK_SECTOR_SIZE, MAX_BS, sizes);
+	ndepths = parse_list("qd", "1,8,32", 1, MAX_QD, depths);
+	ops = parse_ops();
+	for (unsigned int b = 0; b < nsizes; b++)
+		if (sizes[b] % BLK_SECTOR_SIZE)
+			panic("blkbench: bs=%lu is not a multiple of 512",
+			      (unsigned long)sizes[b]);
 	if (blk_open_first(&run.dev) < 0)
 		kernel_shutdown(SHUTDOWN_crash);
 	run.buf = mm_alloc_pages(MAX_BS / 4096);
@@ -224,16 +290,18 @@ void workload_blkbench(void)
 	run.rnd = time_now_ns() | 1;
 	printk("blkbench: %lu sectors, %lu ms per case\n",
 	       (unsigned long)run.dev->sectors, (unsigned long)ms);
-	for (size_t o = 0; o < ARRAY_SIZE(ops); o++) {
-		for (size_t b = 0; b < ARRAY_SIZE(sizes); b++) {
+	for (size_t o = 0; o < ARRAY_SIZE(op_kinds); o++) {
+		if (!(ops & (1u << o)))
+			continue;
+		for (unsigned int b = 0; b < nsizes; b++) {
 			if (sizes[b] / BLK_SECTOR_SIZE > run.dev->sectors)
 				continue;
-			for (size_t q = 0; q < ARRAY_SIZE(depths); q++) {
-				run.op = ops[o].op;
-				run.random = ops[o].random;
+			for (unsigned int q = 0; q < ndepths; q++) {
+				run.op = op_kinds[o].op;
+				run.random = op_kinds[o].random;
 				run.bs = sizes[b];
-				run.qd = depths[q];
-				one_case(ops[o].name, ms);
+				run.qd = (unsigned int)depths[q];
+				one_case(op_kinds[o].name, ms);
 			}
 		}
 	}
