@@ -5,7 +5,3 @@ EXTRA_DIST += docs/architecture.md docs/domain-xml.md docs/hypercalls.md \
 # These READMEs belong to directories whose local.mk does not list them
 # yet; ship them from here so a release tarball has every README.
 EXTRA_DIST += common/README.md tests/README.md pvback/README.md
-# common/evtchn-2l.h is a header-only file that common/local.mk does not
-# list, so a release tarball lacked it and `make distcheck` failed to
-# build common/hvclient.c. Ship it from here until common/local.mk does.
-EXTRA_DIST += common/evtchn-2l.h

@@ -23,7 +23,7 @@ static const struct pvctl_cmd commands[] = {
 	  "check domain XML without creating anything" },
 	{ "list", pvctl_cmd_list, "list [--json]", "list domains" },
 	{ "dominfo", pvctl_cmd_dominfo, "dominfo [--json] DOM", "show one domain" },
-	{ "info", pvctl_cmd_info, "info [--json]", "show the host: budget, domains, daemons" },
+	{ "info", pvctl_cmd_info, "info [--json]", "show the host: version, memory budget, domains" },
 	{ "shutdown", pvctl_cmd_shutdown, "shutdown [--wait] [--timeout S] [--force] DOM",
 	  "ask a domain to power off (control/shutdown)" },
 	{ "reboot", pvctl_cmd_reboot, "reboot [--wait] [--timeout S] [--force] DOM",

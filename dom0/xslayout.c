@@ -80,6 +80,9 @@ static bool write_tree(struct xs_handle *h, xs_transaction_t t, const struct pvc
 		{ "console/backend-id", RO, "0" }, { "console/protocol", RO, "vt100" },
 		{ "device", RO, NULL }, { "control", RO, NULL },
 		{ "control/shutdown", RW, "" },
+		/* The guest says "1" here when its kernel answers control/shutdown. */
+		{ "control/feature-poweroff", RW, "" },
+		{ "control/feature-reboot", RW, "" },
 		{ "control/platform-feature-multiprocessor-suspend", RO, "1" },
 		{ "control/platform-feature-xs_reset_watches", RO, "1" },
 		{ "data", RW, NULL }, { "drivers", RW, NULL }, { "feature", RW, NULL },
@@ -162,7 +165,10 @@ static bool write_devices(struct xs_handle *h, xs_transaction_t t, const struct 
 	return true;
 }
 
-/* The domid of another domain that has SOURCE attached for writing, or -1. */
+/*
+ * The domid of another domain that has SOURCE attached: read-write, or
+ * with want_write in any mode. -1 if none.
+ */
 int pvctl_xs_disk_user(const char *source, bool want_write)
 {
 	char err[200], path[256], *params, *mode;

@@ -600,22 +600,25 @@ void hv_domain_info(const struct hv_domain *d, struct pvh_ctl_dominfo *out)
 static bool restart_too_fast(struct hv_domain *d)
 {
 	uint64_t now = sv_now_ns();
-	uint64_t oldest = d->restart_times[d->restarts % HV_RESTART_BURST];
+	uint64_t oldest = d->restart_times[d->crash_restarts % HV_RESTART_BURST];
 
-	if (d->restarts >= HV_RESTART_BURST && now - oldest < HV_RESTART_WINDOW_NS)
+	if (d->crash_restarts >= HV_RESTART_BURST && now - oldest < HV_RESTART_WINDOW_NS)
 		return true;
-	d->restart_times[d->restarts % HV_RESTART_BURST] = now;
+	d->restart_times[d->crash_restarts % HV_RESTART_BURST] = now;
+	d->crash_restarts++;
 	return false;
 }
 
 static void restart(struct hv_domain *d)
 {
 	char err[512], line[160];
+	bool crashed = d->state == PVH_STATE_CRASHED;
 	int n;
 
-	if (restart_too_fast(d)) {
+	/* Only crashes count toward the brake: a guest may reboot as it likes. */
+	if (crashed && restart_too_fast(d)) {
 		d->state = PVH_STATE_CRASHED;
-		snprintf(d->cause, sizeof(d->cause), "restarted %d times in %llu s; stopped restarting",
+		snprintf(d->cause, sizeof(d->cause), "crashed %d times in %llu s; stopped restarting",
 			 HV_RESTART_BURST, HV_RESTART_WINDOW_NS / 1000000000ull);
 		sv_warn("domain %u (%s): %s", d->domid, d->name, d->cause);
 		stop_runner(d);

@@ -84,7 +84,7 @@ static grant_entry_v1_t load_entry(struct hv_domain *d, grant_ref_t ref)
  * the right kind. Returns a GNTST_* code.
  */
 static int16_t pin_flags(struct hv_domain *rd, grant_ref_t ref, domid_t mapper,
-			 bool write, uint16_t add)
+			 bool write, uint16_t add, bool first)
 {
 	/*
 	 * flags and domid are swapped together, as Xen's v1 code does: a
@@ -97,24 +97,27 @@ static int16_t pin_flags(struct hv_domain *rd, grant_ref_t ref, domid_t mapper,
 		grant_entry_v1_t e = load_entry(rd, ref);
 		uint32_t old = (uint32_t)e.flags | (uint32_t)e.domid << 16;
 		uint32_t want = old | add;
+		uint16_t added = (uint16_t)(add & ~e.flags);
+		uint32_t frame;
 
 		if ((e.flags & (GTF_type_mask | GTF_sub_page)) != GTF_permit_access ||
 		    e.domid != mapper)
 			return GNTST_general_error;
 		if (write && (e.flags & GTF_readonly))
 			return GNTST_general_error;
-		if (__atomic_compare_exchange_n(word, &old, want, false,
-						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
-			/* The frame is read after the pin, as Xen does. */
-			uint32_t frame = __atomic_load_n(&entry_of(rd, ref)->frame, __ATOMIC_ACQUIRE);
-
-			if (frame >= rd->nr_pages) {
-				__atomic_fetch_and(&entry_of(rd, ref)->flags, (uint16_t)~add, __ATOMIC_SEQ_CST);
-				return GNTST_bad_page;
-			}
-			rd->gnt_active[ref].frame = frame;
-			return GNTST_okay;
+		if (!__atomic_compare_exchange_n(word, &old, want, false,
+						 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			continue;
+		if (!first)
+			return GNTST_okay;	/* an upgrade keeps the first pin's frame */
+		/* The frame is read after the pin, as Xen does. */
+		frame = __atomic_load_n(&entry_of(rd, ref)->frame, __ATOMIC_ACQUIRE);
+		if (frame >= rd->nr_pages) {
+			__atomic_fetch_and(&entry_of(rd, ref)->flags, (uint16_t)~added, __ATOMIC_SEQ_CST);
+			return GNTST_bad_page;
 		}
+		rd->gnt_active[ref].frame = frame;
+		return GNTST_okay;
 	}
 	return GNTST_general_error;	/* the guest keeps rewriting the entry */
 }
@@ -133,7 +136,8 @@ static int16_t pin(struct hv_domain *rd, grant_ref_t ref, domid_t mapper, bool w
 	if (act->pin_r == UINT16_MAX || act->pin_w == UINT16_MAX)
 		return GNTST_general_error;
 	if (!(act->pin_r + act->pin_w) || (write && !act->pin_w)) {
-		st = pin_flags(rd, ref, mapper, write, GTF_reading | (write ? GTF_writing : 0));
+		st = pin_flags(rd, ref, mapper, write, GTF_reading | (write ? GTF_writing : 0),
+			       !(act->pin_r + act->pin_w));
 		if (st != GNTST_okay)
 			return st;
 	}

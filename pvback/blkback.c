@@ -224,7 +224,7 @@ static void step(struct blk_dev *d)
 			set_state(d, XenbusStateClosed);
 		break;
 	case XenbusStateInitialising:
-		if (d->state == XenbusStateClosed) {
+		if (d->state == XenbusStateClosed && d->fd >= 0) {	/* not a failed probe */
 			blkio_stop(d);
 			set_state(d, XenbusStateInitWait);	/* ready to reconnect */
 		}
@@ -288,8 +288,12 @@ static void discover(void)
 			snprintf(d->bpath, sizeof(d->bpath), "%s/%u/%u", BACKEND_DIR, domid, devid);
 			d->next = bb.devs;
 			bb.devs = d;
-			if (probe(d) < 0)
+			if (probe(d) < 0) {
+				if (d->fd >= 0)
+					close(d->fd);
+				d->fd = -1;
 				set_state(d, XenbusStateClosed);
+			}
 		}
 		free(devs);
 	}

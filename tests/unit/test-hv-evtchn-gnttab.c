@@ -352,6 +352,9 @@ static void test_rewrite_while_mapped(void)
 	gt(a)[20].frame = 700;
 	CU_ASSERT_EQUAL(map(b, 1, 20, GNTMAP_host_map | GNTMAP_readonly, NULL), GNTST_okay);
 	CU_ASSERT_EQUAL(a->gnt_active[20].frame, 600);	/* the pinned frame stands */
+	gt(a)[20].domid = 2;		/* an upgrade to writing keeps it too */
+	CU_ASSERT_EQUAL(map(b, 1, 20, GNTMAP_host_map, NULL), GNTST_okay);
+	CU_ASSERT_EQUAL(a->gnt_active[20].frame, 600);
 	hv_gnttab_release_maps(b);
 	CU_ASSERT_EQUAL(a->gnt_pins, 0);
 	CU_ASSERT_EQUAL(gt(a)[20].flags & (GTF_reading | GTF_writing), 0);
