@@ -16,17 +16,11 @@ count_lines() { "$PVCTL" console --dump idle2 2>/dev/null | grep -c "$1"; }
 at_least() { [ "$(count_lines "$1")" -ge "$2" ]; }
 no_runners() { [ "$(runners)" -eq 0 ]; }
 
-# The guest writes control/feature-* only if the toolstack created them
-# writable for it (as libxl does); until pvctl does, the test stands in
-# for it so the guest's side is still exercised, and says so.
+# pvctl creates control/feature-* writable by the guest (as libxl does);
+# the guest must have written 1 to both.
+features_set() { [ "$(feature "$1" poweroff)" = 1 ] && [ "$(feature "$1" reboot)" = 1 ]; }
 ensure_features() {
-	local id
-	id=$(json_field "$1" domid)
-	if [ "$(feature "$1" poweroff)" != 1 ]; then
-		echo "# toolstack gap: control/feature-* not guest-writable; written by the test"
-		xenstore-write "/local/domain/$id/control/feature-poweroff" 1 \
-			"/local/domain/$id/control/feature-reboot" 1
-	fi
+	wait_until 20 features_set "$1" || fail "$1 did not advertise control/feature-poweroff and feature-reboot"
 }
 
 make_xml idle init=idle > "$RUNDIR/idle.xml"
