@@ -79,6 +79,13 @@ int sv_write_all(int fd, const void *buf, size_t len);
 ssize_t sv_send_msg(int sock, const void *buf, size_t len, int fd);
 ssize_t sv_recv_msg(int sock, void *buf, size_t len, int *fd_out);
 
+/*
+ * Listens on a Unix socket at PATH (a stale one is replaced), mode 0600
+ * from the start (no window in which others could connect), non-blocking
+ * and close-on-exec. Returns the descriptor or -errno.
+ */
+int sv_listen_unix(const char *path, int type);
+
 /* Pidfiles: write ours; read one and say whether that process lives. */
 int sv_pidfile_write(const char *path);
 pid_t sv_pidfile_alive(const char *path);

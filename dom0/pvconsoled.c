@@ -461,21 +461,10 @@ static void on_accept(int lfd)
 
 static int listen_sock(void)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	mode_t old;
-	int fd, r;
+	char path[PATH_MAX];
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/pvconsoled.sock", cd.rundir);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	unlink(sa.sun_path);
-	old = umask(0077);
-	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (r < 0 || listen(fd, 16) < 0)
-		return -errno;
-	return fd;
+	snprintf(path, sizeof(path), "%s/pvconsoled.sock", cd.rundir);
+	return sv_listen_unix(path, SOCK_STREAM);
 }
 
 static int setup(struct src *s_sig, struct src *s_xs, struct src *s_lis, int *lfd, int *sfd)

@@ -357,24 +357,8 @@ void hv_ctl_close_all(void)
 
 int hv_ctl_listen(const char *rundir)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	mode_t old;
-	int fd, r;
+	char path[4096];
 
-	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", rundir, PVH_CTL_SOCKET) >=
-	    sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	unlink(sa.sun_path);
-	old = umask(0077);
-	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (r < 0 || listen(fd, 64) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	return fd;
+	snprintf(path, sizeof(path), "%s/%s", rundir, PVH_CTL_SOCKET);
+	return sv_listen_unix(path, SOCK_SEQPACKET);
 }

@@ -29,9 +29,11 @@ TESTS += tests/unit/test-hv-builder tests/unit/test-hv-hypercall \
 tests_unit_test_hv_builder_SOURCES = tests/unit/test-hv-builder.c tests/unit/cunit-main.h
 tests_unit_test_hv_builder_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) -I$(top_srcdir)/hv
 tests_unit_test_hv_builder_LDADD = hv/libhv.a common/libsv.a $(CUNIT_LIBS)
-tests_unit_test_hv_hypercall_SOURCES = tests/unit/test-hv-hypercall.c tests/unit/cunit-main.h
+tests_unit_test_hv_hypercall_SOURCES = tests/unit/test-hv-hypercall.c tests/unit/hv-test-env.c \
+	tests/unit/cunit-main.h
 tests_unit_test_hv_hypercall_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) -I$(top_srcdir)/hv
 tests_unit_test_hv_hypercall_LDADD = hv/libhv.a common/libsv.a $(LIBSECCOMP_LIBS) $(CUNIT_LIBS)
-tests_unit_test_hv_evtchn_gnttab_SOURCES = tests/unit/test-hv-evtchn-gnttab.c tests/unit/cunit-main.h
+tests_unit_test_hv_evtchn_gnttab_SOURCES = tests/unit/test-hv-evtchn-gnttab.c tests/unit/hv-test-env.c \
+	tests/unit/cunit-main.h
 tests_unit_test_hv_evtchn_gnttab_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) -I$(top_srcdir)/hv
 tests_unit_test_hv_evtchn_gnttab_LDADD = hv/libhv.a common/libsv.a $(LIBSECCOMP_LIBS) $(CUNIT_LIBS)

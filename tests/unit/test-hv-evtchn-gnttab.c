@@ -25,19 +25,6 @@
 #define MEM_SIZE	(4u << 20)
 #define ARG		0x300000	/* where "guests" put hypercall arguments */
 
-struct hv hv;
-
-int hv_epoll_add(int fd, struct hv_src *src)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = src };
-
-	return epoll_ctl(hv.epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
-}
-
-void hv_epoll_del(int fd)
-{
-	epoll_ctl(hv.epfd, EPOLL_CTL_DEL, fd, NULL);
-}
 
 static struct hv_domain *a, *b;
 
