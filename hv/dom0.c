@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -71,7 +72,11 @@ int hv_dom0_bind(const void *owner, uint32_t domid, uint32_t remote_port,
 	rp = remote_port < rd->nports ? &rd->ports[remote_port] : NULL;
 	if (!rp || rp->state != HV_ECS_UNBOUND || rp->remote_dom != 0)
 		return -EINVAL;
-	fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	/* The guest port's own eventfd: the guest may write it directly. */
+	fd = hv_evtchn_dom0_fd(rd, remote_port);
+	if (fd < 0)
+		return fd;
+	fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	rc = hv_evtchn_alloc_unbound(&hv.dom0, (uint16_t)domid, &port);

@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <xen/xen.h>
 #include <xen/event_channel.h>
@@ -90,8 +92,16 @@ int hv_evtchn_init(struct hv_domain *d)
 	if (n > EVTCHN_2L_MAX)
 		n = EVTCHN_2L_MAX;
 	d->ports = calloc(n, sizeof(*d->ports));
-	if (!d->ports)
+	d->port_evfd = malloc(n * sizeof(*d->port_evfd));
+	if (!d->ports || !d->port_evfd) {
+		free(d->ports);
+		free(d->port_evfd);
+		d->ports = NULL;
+		d->port_evfd = NULL;
 		return -ENOMEM;
+	}
+	for (uint32_t p = 0; p < n; p++)
+		d->port_evfd[p] = -1;
 	d->nports = n;
 	d->ports[0].state = HV_ECS_RESERVED;
 	return 0;
@@ -122,10 +132,28 @@ static struct hv_domain *resolve(struct hv_domain *caller, domid_t dom)
 	return hv_domain_by_id(dom);
 }
 
+/*
+ * The eventfd dom0 polls for a port of this guest bound to it, made on
+ * the first bind and kept for the port's life, so that a guest that took
+ * it for the fast path (pvh_trap.h) still reaches dom0 after dom0 rebinds.
+ */
+int hv_evtchn_dom0_fd(struct hv_domain *d, uint32_t port)
+{
+	if (port >= d->nports || !d->port_evfd)
+		return -EINVAL;
+	if (d->port_evfd[port] < 0)
+		d->port_evfd[port] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	return d->port_evfd[port] < 0 ? -errno : d->port_evfd[port];
+}
+
 static void free_port(struct hv_domain *d, uint32_t port)
 {
 	shared_info_t *sh = shinfo(d);
 
+	if (d->port_evfd && d->port_evfd[port] >= 0) {
+		close(d->port_evfd[port]);
+		d->port_evfd[port] = -1;
+	}
 	memset(&d->ports[port], 0, sizeof(d->ports[port]));
 	if (sh)
 		clear_bit(&sh->evtchn_pending[port / BITS_PER_WORD], port % BITS_PER_WORD);
@@ -264,6 +292,17 @@ int hv_evtchn_send(struct hv_domain *d, uint32_t port)
 	}
 }
 
+/* A send to dom0 through pvhv also hands the guest the fast path. */
+static int64_t send_and_offer_fd(struct hv_domain *d, uint32_t port)
+{
+	int rc = hv_evtchn_send(d, port);
+
+	if (rc == 0 && port < d->nports && d->ports[port].state == HV_ECS_INTERDOMAIN &&
+	    d->ports[port].remote_dom == 0 && d->port_evfd && d->port_evfd[port] >= 0)
+		d->hcall_reply_fd = d->port_evfd[port];
+	return rc;
+}
+
 static int64_t op_status(struct hv_domain *d, evtchn_status_t *a)
 {
 	static const uint32_t map[] = {
@@ -317,7 +356,9 @@ void hv_evtchn_destroy(struct hv_domain *d)
 	if (d->ports)
 		hv_evtchn_reset(d);
 	free(d->ports);
+	free(d->port_evfd);
 	d->ports = NULL;
+	d->port_evfd = NULL;
 	d->nports = 0;
 }
 
@@ -353,7 +394,7 @@ static int64_t run_op(struct hv_domain *d, uint64_t cmd, void *a)
 	case EVTCHNOP_bind_virq: return op_bind_virq(d, a);
 	case EVTCHNOP_bind_ipi: return op_bind_ipi(d, a);
 	case EVTCHNOP_close: return hv_evtchn_close(d, ((evtchn_close_t *)a)->port);
-	case EVTCHNOP_send: return hv_evtchn_send(d, ((evtchn_send_t *)a)->port);
+	case EVTCHNOP_send: return send_and_offer_fd(d, ((evtchn_send_t *)a)->port);
 	case EVTCHNOP_status: return op_status(d, a);
 	case EVTCHNOP_unmask: return op_unmask(d, a);
 	case EVTCHNOP_reset: {

@@ -141,6 +141,8 @@ struct hv_domain {
 	uint64_t restart_times[HV_RESTART_BURST];
 
 	struct hv_evtchn *ports;	/* event channels, nports of them */
+	int *port_evfd;			/* per port offered to dom0: dom0 polls it */
+	int hcall_reply_fd;		/* attached to the current reply, or -1 */
 	uint32_t nports;
 	uint32_t virq_to_port[HV_NR_VIRQS];
 	uint32_t store_port, console_port;	/* offered to dom0 at build */
@@ -214,6 +216,7 @@ int hv_budget_check(uint64_t kib, char *err, size_t errlen);
 /* evtchn.c */
 int hv_evtchn_init(struct hv_domain *d);
 int hv_evtchn_alloc_unbound(struct hv_domain *d, uint16_t remote_dom, uint32_t *port_out);
+int hv_evtchn_dom0_fd(struct hv_domain *d, uint32_t port);
 void hv_evtchn_destroy(struct hv_domain *d);
 void hv_evtchn_reset(struct hv_domain *d);
 int64_t hv_evtchn_op(struct hv_domain *d, uint64_t cmd, uint64_t arg_paddr);

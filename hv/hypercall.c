@@ -253,12 +253,13 @@ void hv_hcall_on_readable(struct hv_domain *d)
 		hv_domain_crash(d, "malformed hypercall message (%zd bytes)", n);
 		return;
 	}
+	d->hcall_reply_fd = -1;
 	ret = hv_hcall_dispatch(d, req.op, req.arg);
 	if (ret == HCALL_GONE)
 		return;
 	rsp.op = req.op;
 	rsp.ret = ret;
-	if (sv_send_msg(d->hcall_fd, &rsp, sizeof(rsp), -1) != sizeof(rsp) &&
+	if (sv_send_msg(d->hcall_fd, &rsp, sizeof(rsp), d->hcall_reply_fd) != sizeof(rsp) &&
 	    sv_ratelimit_ok(&d->log_rl, NULL))
 		sv_warn("domain %u: could not answer hypercall %u", d->domid, req.op);
 }

@@ -11,8 +11,9 @@
  *   3. sets rlimits (no files, no processes, no core dumps);
  *   4. drops to the domain's unprivileged uid and gid, with no groups;
  *   5. sets no_new_privs, a parent-death signal and non-dumpable;
- *   6. loads a seccomp allow-list: read/write on the hypercall socket,
- *      read on the event fd, ppoll, close of its own extra descriptors.
+ *   6. loads a seccomp allow-list: read/write/recvmsg on the hypercall
+ *      socket, read on the event fd, ppoll, write and close on the
+ *      descriptors it receives for the event channel fast path.
  *      Anything else is reported to pvhv through a seccomp listener
  *      (pvhv records the call and kills the domain) or, on kernels
  *      without listeners, kills the process outright;
@@ -135,7 +136,7 @@ static void map_memory(const struct runner_args *a)
 static void confine(const struct runner_args *a)
 {
 	static const struct { int res; rlim_t lim; } limits[] = {
-		{ RLIMIT_NOFILE, 16 }, { RLIMIT_NPROC, 0 }, { RLIMIT_FSIZE, 0 },
+		{ RLIMIT_NOFILE, PVH_FD_MAX }, { RLIMIT_NPROC, 0 }, { RLIMIT_FSIZE, 0 },
 		{ RLIMIT_CORE, 0 }, { RLIMIT_MEMLOCK, 0 }, { RLIMIT_MSGQUEUE, 0 },
 	};
 	int ns = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS |
@@ -174,6 +175,11 @@ static int add_rules(scmp_filter_ctx ctx)
 			       SCMP_A0(SCMP_CMP_EQ, PVH_FD_EVENT));
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
 			       SCMP_A0(SCMP_CMP_EQ, PVH_FD_HCALL));
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(recvmsg), 1,
+			       SCMP_A0(SCMP_CMP_EQ, PVH_FD_HCALL));
+	/* The fast path: eventfds dom0 polls, received from pvhv. */
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
+			       SCMP_A0(SCMP_CMP_GE, PVH_FD_FIRST_PORT));
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ppoll), 0);
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(close), 1,
 			       SCMP_A0(SCMP_CMP_GE, RUNNER_FD_MEM));

@@ -63,3 +63,18 @@ uint64_t xenport_now_ns(void)
 {
 	return time_now_ns();
 }
+
+int xenport_take_fd(void)
+{
+	return hypercall_take_fd();
+}
+
+void xenport_fd_notify(int fd)
+{
+	arch_fd_notify(fd);
+}
+
+void xenport_fd_close(int fd)
+{
+	arch_fd_close(fd);
+}

@@ -138,3 +138,18 @@ void xenport_free_pages(void *p, unsigned long n)
 	(void)p;
 	(void)n;
 }
+
+int xenport_take_fd(void)
+{
+	return -1;	/* the host tests have no fast path */
+}
+
+void xenport_fd_notify(int fd)
+{
+	(void)fd;
+}
+
+void xenport_fd_close(int fd)
+{
+	(void)fd;
+}

@@ -30,6 +30,8 @@ struct port_handler {
 
 static shared_info_t *shared;
 static struct port_handler handlers[EVTCHN_NR_PORTS];
+/* Fast-path descriptors by port, +1 so that zeroed memory means none. */
+static int fast_fd1[EVTCHN_NR_PORTS];
 
 static const char *const op_names[] = {
 	[EVTCHNOP_bind_interdomain] = "EVTCHNOP_bind_interdomain",
@@ -259,17 +261,36 @@ int evtchn_bind_ipi(uint32_t vcpu, evtchn_port_t *port_out)
 	return rc;
 }
 
+/*
+ * A port bound to dom0 is notified without a hypercall once the
+ * hypervisor has handed us its descriptor (the reply to our first send).
+ */
 int evtchn_send(evtchn_port_t port)
 {
 	struct evtchn_send s = { .port = port };
+	int rc, fd;
 
-	return op(EVTCHNOP_send, &s);
+	if (port < EVTCHN_NR_PORTS && fast_fd1[port]) {
+		xenport_fd_notify(fast_fd1[port] - 1);
+		return 0;
+	}
+	rc = op(EVTCHNOP_send, &s);
+	fd = xenport_take_fd();
+	if (fd >= 0 && port < EVTCHN_NR_PORTS && !fast_fd1[port])
+		fast_fd1[port] = fd + 1;
+	else if (fd >= 0)
+		xenport_fd_close(fd);
+	return rc;
 }
 
 int evtchn_close(evtchn_port_t port)
 {
 	struct evtchn_close c = { .port = port };
 
+	if (port < EVTCHN_NR_PORTS && fast_fd1[port]) {
+		xenport_fd_close(fast_fd1[port] - 1);
+		fast_fd1[port] = 0;
+	}
 	return op(EVTCHNOP_close, &c);
 }
 

@@ -32,6 +32,16 @@
 long xenport_event_channel_op(int cmd, void *arg);
 long xenport_grant_table_op(unsigned int cmd, void *args, unsigned int count);
 
+/*
+ * The event channel fast path (pvh_trap.h): the descriptor the last
+ * hypercall's reply carried, taken once (-1 if none); a notification
+ * through such a descriptor; closing it. Kernels without a fast path
+ * return -1 and never see the other two called.
+ */
+int xenport_take_fd(void);
+void xenport_fd_notify(int fd);
+void xenport_fd_close(int fd);
+
 /* Guest-physical address of a kernel pointer, and back. */
 uint64_t xenport_virt_to_phys(const volatile void *p);
 void *xenport_phys_to_virt(uint64_t paddr);

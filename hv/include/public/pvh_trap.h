@@ -37,6 +37,15 @@
  * hypercalls: pvhv raises VIRQ_TIMER, if bound, and writes the eventfd when
  * they expire.
  *
+ * The event channel fast path, guest to dom0. Replies are read with
+ * recvmsg (SYS_recvmsg = 47) because one may carry a descriptor: the
+ * reply to EVTCHNOP_send on a port bound to dom0 attaches (SCM_RIGHTS) the
+ * eventfd dom0 polls for that port. From then on the guest notifies that
+ * port by writing an 8-byte 1 to the descriptor, without a hypercall,
+ * until it closes the port, when it closes the descriptor too
+ * (SYS_close = 3). Descriptors the guest receives are numbered from
+ * PVH_FD_FIRST_PORT up; write and close are allowed on those.
+ *
  * Nothing else is allowed. The runner's seccomp filter permits exactly the
  * calls above on exactly those descriptors; any other system call kills
  * the domain, and pvhv reports it crashed with the call's number and name.
@@ -48,6 +57,8 @@
 
 #define PVH_FD_HCALL		3
 #define PVH_FD_EVENT		4
+#define PVH_FD_FIRST_PORT	5	/* descriptors received for the fast path */
+#define PVH_FD_MAX		256	/* the guest's descriptor limit */
 
 #define PVH_HCALL_MAGIC		0x4c435648u	/* "HVCL" */
 #define PVH_HCALL_NARGS		5

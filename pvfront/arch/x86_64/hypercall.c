@@ -38,6 +38,76 @@ static long sys_retry(long nr, long a0, long a1, long a2, long a3, long a4)
 	return r;
 }
 
+/* Linux's x86-64 recvmsg structures, for the one reply we read. */
+struct linux_iovec {
+	void *base;
+	uint64_t len;
+};
+
+struct linux_msghdr {
+	void *name;
+	uint32_t namelen;
+	uint32_t pad0;
+	struct linux_iovec *iov;
+	uint64_t iovlen;
+	void *control;
+	uint64_t controllen;
+	int32_t flags;
+	uint32_t pad1;
+};
+
+struct linux_cmsg_fd {
+	uint64_t len;
+	int32_t level;		/* SOL_SOCKET = 1 */
+	int32_t type;		/* SCM_RIGHTS = 1 */
+	int32_t fd;
+	int32_t pad;
+};
+
+#define ARCH_SYS_close		3
+#define ARCH_SYS_recvmsg	47
+
+/* The descriptor the last reply carried (pvh_trap.h's fast path), or -1. */
+static int received_fd = -1;
+
+int hypercall_take_fd(void)
+{
+	int fd = received_fd;
+
+	received_fd = -1;
+	return fd;
+}
+
+void arch_fd_notify(int fd)
+{
+	uint64_t one = 1;
+
+	(void)sys_retry(ARCH_SYS_write, fd, (long)&one, sizeof(one), 0, 0);
+}
+
+void arch_fd_close(int fd)
+{
+	(void)arch_syscall6(ARCH_SYS_close, fd, 0, 0, 0, 0, 0);
+}
+
+/* Reads one reply; keeps a descriptor it carries (closing an unclaimed one). */
+static long read_reply(struct pvh_hcall_rsp *rsp)
+{
+	struct linux_cmsg_fd cmsg = { 0 };
+	struct linux_iovec iov = { rsp, sizeof(*rsp) };
+	struct linux_msghdr msg = { .iov = &iov, .iovlen = 1, .control = &cmsg,
+		.controllen = sizeof(cmsg) };
+	long r = sys_retry(ARCH_SYS_recvmsg, PVH_FD_HCALL, (long)&msg, 0, 0, 0);
+
+	if (r > 0 && msg.controllen >= 20 && cmsg.level == 1 && cmsg.type == 1 &&
+	    cmsg.fd >= PVH_FD_FIRST_PORT) {
+		if (received_fd >= 0)
+			arch_fd_close(received_fd);
+		received_fd = cmsg.fd;
+	}
+	return r;
+}
+
 long hypercall(unsigned int op, uint64_t a0, uint64_t a1, uint64_t a2,
 	       uint64_t a3, uint64_t a4)
 {
@@ -58,8 +128,7 @@ long hypercall(unsigned int op, uint64_t a0, uint64_t a1, uint64_t a2,
 		      0, 0);
 	if (r != (long)sizeof(req))
 		arch_die();
-	r = sys_retry(ARCH_SYS_read, PVH_FD_HCALL, (long)&rsp, sizeof(rsp),
-		      0, 0);
+	r = read_reply(&rsp);
 	if (r != (long)sizeof(rsp) || rsp.magic != PVH_HCALL_MAGIC ||
 	    rsp.op != op)
 		arch_die();

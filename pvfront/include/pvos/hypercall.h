@@ -26,6 +26,14 @@ static inline void *phys_to_virt(paddr_t pa)
 	return (void *)(uintptr_t)(pa + PVH_GUEST_BASE);
 }
 
+/*
+ * The event channel fast path (pvh_trap.h): the descriptor the last reply
+ * carried, taken once (-1 if none); notify through one; close one.
+ */
+int hypercall_take_fd(void);
+void arch_fd_notify(int fd);
+void arch_fd_close(int fd);
+
 long hypercall(unsigned int op, uint64_t a0, uint64_t a1, uint64_t a2,
 	       uint64_t a3, uint64_t a4);
 
