@@ -33,7 +33,7 @@ pvfront_pvos_SOURCES = \
 	pvfront/kernel/workloads/blk.c \
 	pvfront/kernel/workloads/blkbench.c \
 	pvfront/kernel/workloads/timer.c \
-	pvfront/kernel/workloads/hcall_bench.c pvfront/kernel/workloads/prim_bench.c \
+	pvfront/kernel/workloads/hcall_bench.c pvfront/kernel/workloads/prim_bench.c pvfront/kernel/workloads/peer.c \
 	pvfront/kernel/workloads/selftest.c \
 	pvfront/kernel/workloads/selftest_evtchn.c \
 	pvfront/kernel/workloads/selftest_gnttab.c \
