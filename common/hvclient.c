@@ -177,7 +177,12 @@ int hvc_gnt_unmap(int fd, uint32_t handle, void *page)
 
 int hvc_dom_exc_bind(int fd, int *evfd_out, char *err, size_t errlen)
 {
-	struct pvh_ctl_virq v = { .virq = 3 /* VIRQ_DOM_EXC */ };
+	return hvc_virq_bind(fd, VIRQ_DOM_EXC, evfd_out, err, errlen);
+}
+
+int hvc_virq_bind(int fd, uint32_t virq, int *evfd_out, char *err, size_t errlen)
+{
+	struct pvh_ctl_virq v = { .virq = virq };
 	int rc;
 
 	rc = hvc_call(fd, PVH_CTL_VIRQ_BIND, &v, sizeof(v), -1, NULL, 0, NULL, evfd_out,

@@ -57,7 +57,11 @@ int hvc_evtchn_open(int fd, uint32_t domid, uint32_t remote_port, struct hvc_evt
 void hvc_evtchn_kick(int fd, const struct hvc_evtchn *e);
 void hvc_evtchn_close(int fd, struct hvc_evtchn *e);
 
-/* An eventfd pvhv writes whenever some domain changes state. */
+/*
+ * An eventfd pvhv writes when dom0's global VIRQ fires: VIRQ_DOM_EXC (some
+ * domain changed state) or VIRQ_CONSOLE (a guest wrote console_io).
+ */
+int hvc_virq_bind(int fd, uint32_t virq, int *evfd_out, char *err, size_t errlen);
 int hvc_dom_exc_bind(int fd, int *evfd_out, char *err, size_t errlen);
 
 /* Grants: maps one granted page into this process, and back. */

@@ -30,7 +30,8 @@ static const void *port_owner[DOM0_PORTS];
 static const void *map_owner[DOM0_MAPS];
 
 #define DOM0_VIRQ_FDS	16
-static struct { const void *owner; int fd; } dom_exc[DOM0_VIRQ_FDS];
+/* Dom0's global VIRQs: who listens, on which eventfd. */
+static struct { const void *owner; uint32_t virq; int fd; } dom0_virqs[DOM0_VIRQ_FDS];
 
 int hv_dom0_init(void)
 {
@@ -165,37 +166,44 @@ int hv_dom0_dom_fd(const void *owner, uint32_t domid, uint32_t which, int *fd_ou
 
 int hv_dom0_virq_bind(const void *owner, uint32_t virq, int *fd_out)
 {
-	if (virq != VIRQ_DOM_EXC)
+	if (virq != VIRQ_DOM_EXC && virq != VIRQ_CONSOLE)
 		return -EINVAL;
 	for (int i = 0; i < DOM0_VIRQ_FDS; i++) {
-		if (dom_exc[i].owner)
+		if (dom0_virqs[i].owner)
 			continue;
-		dom_exc[i].fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		if (dom_exc[i].fd < 0)
+		dom0_virqs[i].fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (dom0_virqs[i].fd < 0)
 			return -errno;
-		dom_exc[i].owner = owner;
-		*fd_out = dom_exc[i].fd;
+		dom0_virqs[i].owner = owner;
+		dom0_virqs[i].virq = virq;
+		*fd_out = dom0_virqs[i].fd;
 		return 0;
 	}
 	return -ENOSPC;
 }
 
-void hv_dom0_dom_exc(void)
+void hv_dom0_raise_virq(uint32_t virq)
 {
 	uint64_t one = 1;
 
 	for (int i = 0; i < DOM0_VIRQ_FDS; i++) {
-		if (dom_exc[i].owner && write(dom_exc[i].fd, &one, sizeof(one)) < 0)
-			sv_debug("VIRQ_DOM_EXC: eventfd write failed");
+		if (dom0_virqs[i].owner && dom0_virqs[i].virq == virq &&
+		    write(dom0_virqs[i].fd, &one, sizeof(one)) < 0)
+			sv_debug("dom0 VIRQ %u: eventfd write failed", virq);
 	}
+}
+
+void hv_dom0_dom_exc(void)
+{
+	hv_dom0_raise_virq(VIRQ_DOM_EXC);
 }
 
 void hv_dom0_release(const void *owner)
 {
 	for (int i = 0; i < DOM0_VIRQ_FDS; i++) {
-		if (dom_exc[i].owner == owner) {
-			close(dom_exc[i].fd);
-			dom_exc[i].owner = NULL;
+		if (dom0_virqs[i].owner == owner) {
+			close(dom0_virqs[i].fd);
+			dom0_virqs[i].owner = NULL;
 		}
 	}
 	for (uint32_t p = 0; p < DOM0_PORTS; p++) {

@@ -249,6 +249,7 @@ int hv_dom0_unmap(const void *owner, uint32_t handle);
 void hv_dom0_release(const void *owner);
 int hv_dom0_virq_bind(const void *owner, uint32_t virq, int *fd_out);
 void hv_dom0_dom_exc(void);
+void hv_dom0_raise_virq(uint32_t virq);
 int hv_dom0_dom_fd(const void *owner, uint32_t domid, uint32_t which, int *fd_out);
 void hv_gnttab_destroy(struct hv_domain *d);
 void hv_gnttab_free(struct hv_domain *d);

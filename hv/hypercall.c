@@ -58,6 +58,8 @@ void hv_console_write(struct hv_domain *d, const char *buf, size_t len)
 		rotate_console(d);
 	if (d->console_fd >= 0 && sv_write_all(d->console_fd, buf, len) == 0)
 		d->console_bytes += len;
+	/* xen.h: VIRQ_CONSOLE, bytes arrived on the hypervisor's console. */
+	hv_dom0_raise_virq(VIRQ_CONSOLE);
 }
 
 static int64_t do_console_io(struct hv_domain *d, const uint64_t arg[5])

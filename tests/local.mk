@@ -14,3 +14,8 @@ EXTRA_DIST += tests/integration/lib.sh tests/integration/hv-boot.sh \
 check_PROGRAMS += tests/integration/gnt-hold
 tests_integration_gnt_hold_SOURCES = tests/integration/gnt-hold.c
 tests_integration_gnt_hold_LDADD = common/libsv.a
+
+# A dom0 program that waits for one of dom0's VIRQs, for hv-boot.sh.
+check_PROGRAMS += tests/integration/virq-wait
+tests_integration_virq_wait_SOURCES = tests/integration/virq-wait.c
+tests_integration_virq_wait_LDADD = common/libsv.a

@@ -4,8 +4,17 @@
 . "$SV_SRCDIR/tests/integration/lib.sh"
 
 start_host
+WAIT="$SV_BUILDDIR/tests/integration/virq-wait"
+"$WAIT" "$RUNDIR" console > "$RUNDIR/virq-console.out" &
+console_waiter=$!
+"$WAIT" "$RUNDIR" dom_exc > "$RUNDIR/virq-domexc.out" &
+domexc_waiter=$!
+bound() { grep -q bound "$RUNDIR/virq-console.out" && grep -q bound "$RUNDIR/virq-domexc.out"; }
+check "dom0 binds VIRQ_CONSOLE and VIRQ_DOM_EXC" wait_until 20 bound
 make_xml hello init=hello > "$RUNDIR/hello.xml"
 check "create hello" "$PVCTL" create "$RUNDIR/hello.xml"
+check "VIRQ_DOM_EXC fired for dom0" wait "$domexc_waiter"
+check "VIRQ_CONSOLE fired when the guest wrote console_io" wait "$console_waiter"
 check "hello shuts down" wait_until 20 state_is hello shutdown
 check "reason is poweroff" test "$(json_field hello reason)" = poweroff
 check "banner on the console" console_has hello "pvos 0.1: 16 MiB"

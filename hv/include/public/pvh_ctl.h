@@ -168,13 +168,15 @@ struct pvh_ctl_gnt {
 };
 
 /*
- * VIRQ_BIND gives a dom0 process an eventfd that pvhv writes when the
- * global virtual interrupt fires. Only VIRQ_DOM_EXC exists for dom0: some
- * domain changed state (created, shut down, crashed, dying, destroyed);
- * the process asks PVH_CTL_LIST what changed, as xenstored does.
+ * VIRQ_BIND gives a dom0 process an eventfd that pvhv writes when a
+ * global virtual interrupt fires. Dom0 has two: VIRQ_DOM_EXC, some domain
+ * changed state (created, shut down, crashed, dying, destroyed; the
+ * process asks PVH_CTL_LIST what changed, as xenstored does), and
+ * VIRQ_CONSOLE, a guest wrote to the hypervisor's console (console_io,
+ * logged in <rundir>/console/<name>.log).
  */
 struct pvh_ctl_virq {
-	uint32_t virq;		/* VIRQ_DOM_EXC */
+	uint32_t virq;		/* VIRQ_DOM_EXC or VIRQ_CONSOLE */
 	uint32_t pad;
 };
 
