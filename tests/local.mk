@@ -2,12 +2,13 @@
 TESTS += tests/integration/hv-boot.sh tests/integration/hv-escape.sh \
 	tests/integration/hv-lifecycle.sh tests/integration/hv-bad-input.sh \
 	tests/integration/toolstack-xs.sh tests/integration/hv-dying.sh \
-	tests/integration/blk-host.sh tests/integration/evtchn-two-guests.sh
+	tests/integration/blk-host.sh tests/integration/evtchn-two-guests.sh \
+	tests/integration/console-viewers.sh
 EXTRA_DIST += tests/integration/lib.sh tests/integration/hv-boot.sh \
 	tests/integration/hv-escape.sh tests/integration/hv-lifecycle.sh \
 	tests/integration/hv-bad-input.sh tests/integration/toolstack-xs.sh \
 	tests/integration/hv-dying.sh tests/integration/blk-host.sh \
-	tests/integration/evtchn-two-guests.sh \
+	tests/integration/evtchn-two-guests.sh tests/integration/console-viewers.sh \
 	tests/unit/cunit-main.h
 
 # A dom0 program that holds a grant mapping, for hv-dying.sh.
