@@ -176,6 +176,18 @@ static int grant_page(struct st_ctx *c, domid_t domid, bool readonly,
 	return ref;
 }
 
+/* The table, and one of our pages granted to ourselves: most tests start so. */
+static enum st_result with_grant(struct st_ctx *c, bool readonly, int *ref_out, void **page_out)
+{
+	enum st_result r = need_table(c, true);
+
+	if (r != ST_PASS)
+		return r;
+	*ref_out = grant_page(c, c->self, readonly, page_out);
+	return *ref_out < 0 ? ST_FAIL : ST_PASS;
+}
+
+
 /* Revoke and free; a refusal here is reported if nothing else failed. */
 static enum st_result release(struct st_ctx *c, enum st_result r, int ref,
 			      void *page)
@@ -226,15 +238,12 @@ static enum st_result t_map_wrong_domid(struct st_ctx *c)
 
 static enum st_result t_map_rw_of_ro(struct st_ctx *c)
 {
-	enum st_result r = need_table(c, true);
 	void *page;
 	int ref;
+	enum st_result r = with_grant(c, true, &ref, &page);
 
 	if (r != ST_PASS)
 		return r;
-	ref = grant_page(c, c->self, true, &page);
-	if (ref < 0)
-		return ST_FAIL;
 	r = expect_map_fails(c, c->self, (grant_ref_t)ref, false,
 			     GNTST_general_error,
 			     "writable map of a read-only grant");
@@ -292,15 +301,12 @@ static enum st_result t_end_while_mapped(struct st_ctx *c)
 
 static enum st_result t_readonly_downgrade(struct st_ctx *c)
 {
-	enum st_result r = need_table(c, true);
 	void *page;
 	int ref;
+	enum st_result r = with_grant(c, false, &ref, &page);
 
 	if (r != ST_PASS)
 		return r;
-	ref = grant_page(c, c->self, false, &page);
-	if (ref < 0)
-		return ST_FAIL;
 	if (!gnttab_make_readonly((grant_ref_t)ref))
 		r = st_fail(c, "make_readonly of an unmapped grant refused");
 	else if (!(gnttab_entry_flags((grant_ref_t)ref) & GTF_readonly))
@@ -393,15 +399,12 @@ static enum st_result copy_check(struct st_ctx *c, int ref, uint8_t *src)
 
 static enum st_result t_copy_from_ro(struct st_ctx *c)
 {
-	enum st_result r = need_table(c, true);
 	void *page;
 	int ref;
+	enum st_result r = with_grant(c, true, &ref, &page);
 
 	if (r != ST_PASS)
 		return r;
-	ref = grant_page(c, c->self, true, &page);
-	if (ref < 0)
-		return ST_FAIL;
 	r = copy_check(c, ref, page);
 	return release(c, r, ref, page);
 }
