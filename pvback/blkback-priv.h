@@ -79,6 +79,8 @@ struct blk_dev {
 	uint32_t remote_port;
 	bool persistent;
 	const char *rundir;
+	volatile bool broken;		/* the I/O thread gave up on the frontend */
+	int wake_fd;			/* the main loop's eventfd, to say so */
 	/* Counters, for logs. */
 	uint64_t reqs, errors;
 	struct blk_dev *next;

@@ -17,7 +17,9 @@
  *   directory gone   stop and forget the device
  *
  * Errors in what the frontend wrote (a bad ring-ref, an unknown protocol,
- * a multi-page ring we did not offer) close the device, never the daemon.
+ * a multi-page ring we did not offer) close the device, never the daemon;
+ * so does a frontend whose ring indices lie (blkio.c flags it and wakes
+ * the main loop, which closes the device).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -39,6 +42,7 @@
 #include <xen/io/xenbus.h>
 
 #include "blkback-priv.h"
+#include "hvclient.h"
 #include "sv.h"
 
 #define BACKEND_DIR	"/local/domain/0/backend/vbd"
@@ -47,6 +51,7 @@ static struct {
 	const char *rundir;
 	struct xs_handle *xs;
 	struct blk_dev *devs;
+	int wake_fd;		/* an I/O thread gave up on its frontend */
 } bb;
 
 static char *xs_get(const char *dir, const char *key)
@@ -285,6 +290,7 @@ static void discover(void)
 			d->domid = domid;
 			d->devid = devid;
 			d->fd = d->stop_fd = -1;
+			d->wake_fd = bb.wake_fd;
 			snprintf(d->bpath, sizeof(d->bpath), "%s/%u/%u", BACKEND_DIR, domid, devid);
 			d->next = bb.devs;
 			bb.devs = d;
@@ -298,6 +304,20 @@ static void discover(void)
 		free(devs);
 	}
 	free(doms);
+}
+
+/* Devices whose I/O thread gave up on a misbehaving frontend: close them. */
+static void close_broken(void)
+{
+	hvc_evtchn_ack(bb.wake_fd);	/* drains any eventfd */
+	for (struct blk_dev *d = bb.devs; d; d = d->next) {
+		if (!d->broken)
+			continue;
+		d->broken = false;
+		blkio_stop(d);
+		set_state(d, XenbusStateClosing);
+		sv_warn("vbd %u/%u: closed: its frontend broke the ring protocol", d->domid, d->devid);
+	}
 }
 
 static void reconcile(void)
@@ -323,7 +343,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = { { "rundir", required_argument, NULL, 'r' }, { NULL, 0, NULL, 0 } };
 	char path[PATH_MAX];
-	struct pollfd p[2];
+	struct pollfd p[3];
 	sigset_t set;
 	int c;
 
@@ -348,14 +368,18 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigprocmask(SIG_BLOCK, &set, NULL);
+	bb.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	p[0] = (struct pollfd){ .fd = xs_fileno(bb.xs), .events = POLLIN };
 	p[1] = (struct pollfd){ .fd = signalfd(-1, &set, SFD_CLOEXEC), .events = POLLIN };
+	p[2] = (struct pollfd){ .fd = bb.wake_fd, .events = POLLIN };
 	snprintf(path, sizeof(path), "%s/pvblkback.pid", bb.rundir);
 	sv_pidfile_write(path);
 	sv_info("serving %s", BACKEND_DIR);
-	while (poll(p, 2, -1) >= 0 || errno == EINTR) {
+	while (poll(p, 3, -1) >= 0 || errno == EINTR) {
 		if (p[1].revents)
 			break;
+		if (p[2].revents)
+			close_broken();
 		if (p[0].revents)
 			reconcile();
 	}

@@ -8,8 +8,8 @@
  * The loop, per wake-up (the event channel, io_uring completions, or a
  * stop request):
  *   1. read req_prod once, barrier, check it against req_cons and the ring
- *      size (a frontend that lies is no longer served: the thread stops
- *      taking requests and says so; its xenbus state is left as it is);
+ *      size (a frontend that lies is disconnected: the thread stops and
+ *      the main loop moves the device to Closing);
  *   2. copy each request out of the ring (RING_COPY_REQUEST) and decode
  *      the copy (blkreq.c); answer bad requests at once;
  *   3. map the request's grants (kept mapped across requests when the
@@ -215,7 +215,7 @@ static void consume(struct blkio *io)
 
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);	/* pairs with the frontend's wmb */
 		if (rp - io->ring.req_cons > RING_SIZE(&io->ring)) {
-			warn(io, "the frontend's request producer index is beyond the ring; no longer serving it");
+			warn(io, "the frontend's request producer index is beyond the ring; closing the device");
 			io->broken = true;
 			return;
 		}
@@ -303,6 +303,13 @@ static void *run(void *arg)
 		consume(io);
 	}
 	drain(io);
+	if (io->broken) {
+		uint64_t one = 1;
+
+		io->d->broken = true;	/* the main loop closes the device */
+		if (write(io->d->wake_fd, &one, sizeof(one)) < 0)
+			warn(io, "cannot wake the main loop to close the device");
+	}
 	return io;
 }
 
