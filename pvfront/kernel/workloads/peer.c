@@ -118,6 +118,11 @@ static void client(domid_t self, domid_t peer)
 
 	result(evtchn_bind_interdomain(peer, (evtchn_port_t)rport, &port) == 0, "bind-interdomain",
 	       "could not bind the server's port");
+	/*
+	 * event_channel.c: a newly bound local port is set pending. That event
+	 * is not the server's answer: take it before waiting for answers.
+	 */
+	evtchn_clear_pending(port);
 	evtchn_set_handler(port, on_event, NULL);
 	cp = (gnttab_copy_t){ .source = { .u.ref = (grant_ref_t)gref, .domid = peer },
 		.dest = { .u.gmfn = virt_to_phys(page) >> 12, .domid = DOMID_SELF },
