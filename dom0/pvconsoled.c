@@ -73,6 +73,8 @@ struct console {
 	int log_fd;
 	uint64_t log_bytes;
 	bool broken;
+	/* Our indices, kept here: the copies in the ring are the guest's too. */
+	XENCONS_RING_IDX out_cons, in_prod;
 	struct viewer *viewers[MAX_VIEWERS];
 	struct src src;
 };
@@ -162,8 +164,8 @@ static void drain_out(struct console *c)
 
 	if (c->broken)
 		return;
-	cons = c->ring->out_cons;		/* ours; the guest may scribble it */
-	prod = __atomic_load_n(&c->ring->out_prod, __ATOMIC_ACQUIRE);
+	cons = c->out_cons;
+	prod = __atomic_load_n(&c->ring->out_prod, __ATOMIC_ACQUIRE);	/* read once */
 	n = prod - cons;
 	if (n > sizeof(c->ring->out)) {
 		broken(c, "output indices are corrupt");
@@ -172,6 +174,7 @@ static void drain_out(struct console *c)
 	for (XENCONS_RING_IDX i = 0; i < n; i++)
 		buf[i] = c->ring->out[MASK_XENCONS_IDX(cons + i, c->ring->out)];
 	/* Pairs with the guest's read barrier before it reuses the space. */
+	c->out_cons = prod;
 	__atomic_store_n(&c->ring->out_cons, prod, __ATOMIC_RELEASE);
 	if (n) {
 		relay(c, buf, n);
@@ -187,8 +190,8 @@ static size_t feed_in(struct console *c, const char *buf, size_t len)
 
 	if (c->broken)
 		return len;
-	cons = __atomic_load_n(&c->ring->in_cons, __ATOMIC_ACQUIRE);
-	prod = c->ring->in_prod;
+	cons = __atomic_load_n(&c->ring->in_cons, __ATOMIC_ACQUIRE);	/* read once */
+	prod = c->in_prod;
 	space = sizeof(c->ring->in) - (prod - cons);
 	if (prod - cons > sizeof(c->ring->in)) {
 		broken(c, "input indices are corrupt");
@@ -198,7 +201,8 @@ static size_t feed_in(struct console *c, const char *buf, size_t len)
 	for (size_t i = 0; i < n; i++)
 		c->ring->in[MASK_XENCONS_IDX(prod + i, c->ring->in)] = buf[i];
 	/* Publish the bytes before the index; pairs with the guest's rmb. */
-	__atomic_store_n(&c->ring->in_prod, prod + (XENCONS_RING_IDX)n, __ATOMIC_RELEASE);
+	c->in_prod = prod + (XENCONS_RING_IDX)n;
+	__atomic_store_n(&c->ring->in_prod, c->in_prod, __ATOMIC_RELEASE);
 	if (n)
 		hvc_evtchn_kick(cd.hv, &c->ev);
 	return n;
@@ -281,6 +285,8 @@ static int attach(unsigned int domid)
 			 err, sizeof(err));
 	if (rc == 0) {
 		c->ring = page;
+		c->out_cons = __atomic_load_n(&c->ring->out_cons, __ATOMIC_ACQUIRE);
+		c->in_prod = __atomic_load_n(&c->ring->in_prod, __ATOMIC_ACQUIRE);
 		rc = hvc_evtchn_open(cd.hv, domid, remote, &c->ev, err, sizeof(err));
 	}
 	if (rc < 0) {
