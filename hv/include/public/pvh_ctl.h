@@ -96,8 +96,18 @@ struct pvh_ctl_create {
 	uint8_t start_paused;
 	uint32_t max_evtchn_port;	/* 0: default 1023 */
 	uint32_t max_grant_frames;	/* 0: default 64 */
+	uint32_t flags;			/* PVH_CREATE_* */
+	uint32_t pad;
 	char cmdline[PVH_CMDLINE_MAX];
 };
+
+/*
+ * PVH_CREATE_IOREQ: the domain has emulated devices. Its runner gets an
+ * ioreq socket (public/pvh_ioreq.h) whose other end a device model
+ * claims with DOM_FD; create the domain paused and unpause it once the
+ * device model holds it.
+ */
+#define PVH_CREATE_IOREQ	(1u << 0)
 
 struct pvh_ctl_created {
 	uint32_t domid;
@@ -187,8 +197,18 @@ struct pvh_ctl_virq {
  * port by setting the 2-level bits itself (common/evtchn-2l.h) and
  * writing the event fd, with no trip through pvhv. Only for a guest the
  * connection has an event channel bound to.
+ *
+ * PVH_DOM_FD_IOREQ makes the connection the device model of a domain
+ * created with PVH_CREATE_IOREQ: the reply carries the device model's end
+ * of the ioreq socket of the domain's current runner (public/pvh_ioreq.h).
+ * Only one connection may be a domain's device model; it may then also
+ * take PVH_DOM_FD_MEMORY (for DMA) and PVH_DOM_FD_EVENT. When the runner
+ * is replaced (an in-place restart) the socket ends with it, and the
+ * device model asks again for the new one. If the device model's
+ * connection closes while the domain exists, pvhv crashes the domain,
+ * with "its device model exited" as the cause.
  */
-enum { PVH_DOM_FD_EVENT = 0, PVH_DOM_FD_MEMORY = 1 };
+enum { PVH_DOM_FD_EVENT = 0, PVH_DOM_FD_MEMORY = 1, PVH_DOM_FD_IOREQ = 2 };
 
 struct pvh_ctl_dom_fd {
 	uint32_t domid;
