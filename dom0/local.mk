@@ -15,3 +15,17 @@ pkglibexec_PROGRAMS += dom0/pvconsoled
 dom0_pvconsoled_SOURCES = dom0/pvconsoled.c
 dom0_pvconsoled_CFLAGS = $(AM_CFLAGS) $(XENSTORE_CFLAGS)
 dom0_pvconsoled_LDADD = common/libsv.a $(XENSTORE_LIBS)
+
+# pvdm, the device model: the emulated IDE drive (ata.c) behind the
+# domain's ioreq socket. test-ata runs the drive and the ioreq checks
+# in-process against a temporary image and a malloc'd guest memory.
+pkglibexec_PROGRAMS += dom0/pvdm
+dom0_pvdm_SOURCES = dom0/pvdm.c dom0/ata.c dom0/ata.h dom0/ioreq.c dom0/ioreq.h
+dom0_pvdm_LDADD = common/libsv.a
+
+check_PROGRAMS += tests/unit/test-ata
+TESTS += tests/unit/test-ata
+tests_unit_test_ata_SOURCES = tests/unit/test-ata.c tests/unit/cunit-main.h \
+	dom0/ata.c dom0/ata.h dom0/ioreq.c dom0/ioreq.h
+tests_unit_test_ata_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) -I$(top_srcdir)/dom0
+tests_unit_test_ata_LDADD = $(CUNIT_LIBS)
