@@ -4,7 +4,8 @@ include dom0/domcfg.mk
 sbin_PROGRAMS += dom0/pvctl
 dom0_pvctl_SOURCES = dom0/pvctl.h dom0/pvctl.c dom0/paths.c dom0/ctlclient.c \
 	dom0/pvctl-host.c dom0/pvctl-create.c dom0/pvctl-list.c dom0/pvctl-dom.c \
-	dom0/pvctl-console.c dom0/pvctl-shutdown.c dom0/xslayout.c
+	dom0/pvctl-console.c dom0/pvctl-shutdown.c dom0/xslayout.c \
+	dom0/pvctl-dm.c dom0/pvctl-dm.h
 dom0_pvctl_CPPFLAGS = $(AM_CPPFLAGS) -DSV_ABS_SRCDIR='"$(abs_top_srcdir)"'
 dom0_pvctl_CFLAGS = $(AM_CFLAGS) $(LIBXML2_CFLAGS) $(UUID_CFLAGS) $(XENSTORE_CFLAGS)
 dom0_pvctl_LDADD = dom0/libdomcfg.a common/libsv.a $(LIBXML2_LIBS) $(UUID_LIBS) $(XENSTORE_LIBS)
@@ -29,3 +30,10 @@ tests_unit_test_ata_SOURCES = tests/unit/test-ata.c tests/unit/cunit-main.h \
 	dom0/ata.c dom0/ata.h dom0/ioreq.c dom0/ioreq.h
 tests_unit_test_ata_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) -I$(top_srcdir)/dom0
 tests_unit_test_ata_LDADD = $(CUNIT_LIBS)
+
+# pvdm as a process, against a stand-in for pvhv and the runner.
+check_PROGRAMS += tests/unit/test-pvdm
+TESTS += tests/unit/test-pvdm
+tests_unit_test_pvdm_SOURCES = tests/unit/test-pvdm.c tests/unit/cunit-main.h
+tests_unit_test_pvdm_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) -I$(top_srcdir)/dom0
+tests_unit_test_pvdm_LDADD = common/libsv.a $(CUNIT_LIBS)
