@@ -47,7 +47,7 @@
 #include "public/pvh_ctl.h"
 #include "sv.h"
 
-#define RECLAIM_TIMEOUT_MS	10000
+#define RECLAIM_POLL_MS		100
 
 struct opts {
 	const char *rundir;
@@ -239,19 +239,26 @@ static bool domain_gone(int rc)
 }
 
 /*
- * The socket ended: a new runner (in-place restart), or no domain. A
- * restart may be under way when we ask, so other answers are retried for
- * a while. Returns 0 (claimed again), 1 (the domain is gone) or -errno.
+ * The socket ended: a new runner (in-place restart), or no domain. While
+ * a restart is under way, or the domain is shut down and preserved, pvhv
+ * has no socket to give, so we ask again every RECLAIM_POLL_MS for as
+ * long as the domain exists, still answering signals. Returns 0 (claimed
+ * again), 1 (the domain is gone, or a signal asked us to stop) or -errno
+ * (pvhv went away).
  */
+static bool handle_signal(struct pvdm *p, int *exit_rc);
+
 static int reclaim(struct pvdm *p)
 {
 	char err[300] = "";
-	int rc = -EAGAIN;
+	int rc, exit_rc = 0;
 
 	close(p->ioreq);
 	p->ioreq = -1;
 	unmap_memory(p);
-	for (int waited = 0; waited < RECLAIM_TIMEOUT_MS; waited += 50) {
+	for (unsigned long tries = 0;; tries++) {
+		struct pollfd pf = { .fd = p->sigfd, .events = POLLIN };
+
 		rc = claim(p, err, sizeof(err));
 		if (rc == 0) {
 			ata_reset(p->ata);
@@ -261,11 +268,15 @@ static int reclaim(struct pvdm *p)
 		}
 		if (domain_gone(rc))
 			return 1;
-		usleep(50 * 1000);
+		if (rc == -EPROTO || rc == -EPIPE || rc == -ECONNRESET) {
+			sv_err("domain %u: pvhv went away: %s", p->o.domid, err);
+			return rc;
+		}
+		if (tries == 0)
+			sv_info("domain %u: no runner to serve yet (%s); waiting", p->o.domid, err);
+		if (poll(&pf, 1, RECLAIM_POLL_MS) > 0 && !handle_signal(p, &exit_rc))
+			return 1;
 	}
-	sv_err("domain %u: cannot claim its ioreq socket again: %s", p->o.domid,
-	       err[0] ? err : strerror(-rc));
-	return rc;
 }
 
 /* ---- Serving ------------------------------------------------------------------- */

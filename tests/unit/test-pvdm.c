@@ -307,6 +307,9 @@ static void test_restart_and_exit(void)
 	outb(PVH_IDE_CMD_BASE + 2, 0x42);
 	close(runner);
 	runner = -1;
+	/* pvhv has no new runner yet the first two times: pvdm asks again. */
+	CU_ASSERT_EQUAL(answer_ctl(-EBUSY), PVH_DOM_FD_IOREQ);
+	CU_ASSERT_EQUAL(answer_ctl(-EBUSY), PVH_DOM_FD_IOREQ);
 	CU_ASSERT_EQUAL(answer_claim(), 0);
 	CU_ASSERT_EQUAL(inb(PVH_IDE_CMD_BASE + 2), 1);		/* reset: the signature */
 	CU_ASSERT_EQUAL(inb(PVH_IDE_CMD_BASE + 7), ATA_ST_DRDY | ATA_ST_DSC);
