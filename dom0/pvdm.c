@@ -281,6 +281,36 @@ static int reclaim(struct pvdm *p)
 
 /* ---- Serving ------------------------------------------------------------------- */
 
+/*
+ * The same counters as one line of key=value pairs for scripts (pvbench
+ * divides ioreqs by commands for its exits-per-request figures):
+ * "stats: domid=N ioreqs=.. in=.. out=.. accesses=.. malformed=..
+ * ioreqs.<group>=.. cmd.<kind>=.. sectors_read=.. sectors_written=..
+ * errors=.. dma_errors=.."
+ */
+static void print_stats_line(const struct pvdm *p)
+{
+	const struct ata_stats *a = ata_stats(p->ata);
+	char line[1024];
+	size_t n;
+
+	n = (size_t)snprintf(line, sizeof(line), "stats: domid=%u ioreqs=%" PRIu64 " in=%" PRIu64
+			     " out=%" PRIu64 " accesses=%" PRIu64 " malformed=%" PRIu64,
+			     p->o.domid, p->st.reqs, p->st.in, p->st.out, p->st.items, p->st.bad);
+	for (int g = 0; g < ATA_PG_COUNT && n < sizeof(line); g++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " ioreqs.%s=%" PRIu64,
+				      g == ATA_PG_STATUS ? "status" :
+				      ata_port_group_name((enum ata_port_group)g), p->st.by_group[g]);
+	for (int c = 0; c < ATA_SC_COUNT && n < sizeof(line); c++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " cmd.%s=%" PRIu64,
+				      ata_stat_cmd_name((enum ata_stat_cmd)c), a->cmds[c]);
+	if (n < sizeof(line))
+		snprintf(line + n, sizeof(line) - n, " sectors_read=%" PRIu64 " sectors_written=%"
+			 PRIu64 " errors=%" PRIu64 " dma_errors=%" PRIu64, a->sectors_read,
+			 a->sectors_written, a->errors, a->dma_errors);
+	sv_info("%s", line);
+}
+
 static void print_stats(const struct pvdm *p)
 {
 	const struct ata_stats *a = ata_stats(p->ata);
@@ -298,6 +328,7 @@ static void print_stats(const struct pvdm *p)
 	sv_info("  sectors read %" PRIu64 ", written %" PRIu64 ", command errors %" PRIu64
 		", DMA errors %" PRIu64 ", resets %" PRIu64,
 		a->sectors_read, a->sectors_written, a->errors, a->dma_errors, a->resets);
+	print_stats_line(p);
 }
 
 /* One message. Returns 0, or 1 when the socket ended. */

@@ -25,6 +25,7 @@
 #define CTL	PVH_IDE_CTL_PORT
 #define BM	PVH_IDE_BM_BASE
 #define SS	ATA_SECTOR_SIZE
+#define SV_ARRAY_SIZE_T(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* ---- Backends ------------------------------------------------------------- */
 
@@ -876,6 +877,78 @@ static void test_device1_absent(void)
 	ata_destroy(a);
 }
 
+/*
+ * Random programming: a million accesses of random sizes and values to
+ * every port the drive owns (and its neighbours), with guest memory full
+ * of random PRD tables. Nothing may crash or touch memory outside the
+ * buffer (run under valgrind or ASan to see it), and afterwards a reset
+ * must give a working drive.
+ */
+static void test_random_programming(void)
+{
+	static const uint16_t ports[] = {
+		CMD, CMD + 1, CMD + 2, CMD + 3, CMD + 4, CMD + 5, CMD + 6, CMD + 7, CTL,
+		BM, BM + 2, BM + 4, BM + 6, CMD - 1, CTL + 1, BM + 8,
+	};
+	static const uint8_t cmds[] = {
+		ATA_CMD_READ_SECTORS, ATA_CMD_WRITE_SECTORS, ATA_CMD_READ_DMA, ATA_CMD_WRITE_DMA,
+		ATA_CMD_READ_SECTORS_EXT, ATA_CMD_WRITE_SECTORS_EXT, ATA_CMD_READ_DMA_EXT,
+		ATA_CMD_WRITE_DMA_EXT, ATA_CMD_IDENTIFY, ATA_CMD_FLUSH_CACHE, ATA_CMD_SET_FEATURES,
+	};
+	struct ata *a = synth_drive(5000, false);
+	uint32_t x = 12345;
+	uint8_t data[64];
+
+	for (uint32_t i = 0; i < MEM_SIZE / 4; i++) {
+		x = x * 1103515245u + 12345u;
+		memcpy(mem + i * 4, &x, 4);
+	}
+	/* Most entries point inside memory, so that some DMA succeeds. */
+	for (uint32_t i = 0; i < MEM_SIZE / 8; i++) {
+		uint32_t addr = (i * 4096u) % (MEM_SIZE - 65536);
+
+		if (i % 64)
+			memcpy(mem + i * 8, &addr, 4);
+	}
+	for (int i = 0; i < 1000000; i++) {
+		uint16_t port;
+		unsigned int size;
+		uint32_t count;
+
+		x = x * 1103515245u + 12345u;
+		port = ports[(x >> 8) % SV_ARRAY_SIZE_T(ports)];
+		size = 1u << ((x >> 4) % 3);
+		count = 1 + (x >> 20) % (sizeof(data) / size);
+		if ((x & 3) == 0) {
+			ata_port_in(a, port, size, count, data);
+		} else if (port == BM + 4 || port == BM + 6) {
+			ata_outl(a, BM + 4, (x >> 3) % MEM_SIZE);	/* mostly inside memory */
+		} else if (port == CMD + 7 && (x & 0x30) != 0) {
+			ata_outb(a, port, cmds[(x >> 12) % SV_ARRAY_SIZE_T(cmds)]);
+		} else {
+			for (size_t b = 0; b < sizeof(data); b++)
+				data[b] = (uint8_t)(x >> (b % 24));
+			ata_port_out(a, port, size, count, data);
+		}
+	}
+	if (getenv("TEST_ATA_VERBOSE"))
+		fprintf(stderr, "\nread-dma %llu write-dma %llu read-pio %llu write-pio %llu sectors %llu/%llu dma errors %llu\n",
+			(unsigned long long)ata_stats(a)->cmds[ATA_SC_READ_DMA],
+			(unsigned long long)ata_stats(a)->cmds[ATA_SC_WRITE_DMA],
+			(unsigned long long)ata_stats(a)->cmds[ATA_SC_READ_PIO],
+			(unsigned long long)ata_stats(a)->cmds[ATA_SC_WRITE_PIO],
+			(unsigned long long)ata_stats(a)->sectors_read,
+			(unsigned long long)ata_stats(a)->sectors_written,
+			(unsigned long long)ata_stats(a)->dma_errors);
+	ata_outb(a, CTL, ATA_CTL_SRST);
+	ata_outb(a, CTL, 0);
+	ata_outb(a, CMD + 6, 0xa0);
+	command(a, ATA_CMD_IDENTIFY);
+	CU_ASSERT_EQUAL(status(a), ATA_ST_DRDY | ATA_ST_DSC | ATA_ST_DRQ);
+	CU_ASSERT_TRUE(ata_stats(a)->sectors_read + ata_stats(a)->sectors_written > 0);
+	ata_destroy(a);
+}
+
 /* ---- ioreq messages --------------------------------------------------------------- */
 
 static size_t mkreq(uint8_t *msg, uint16_t port, uint8_t size, uint8_t dir, uint32_t count)
@@ -1024,6 +1097,7 @@ int main(void)
 		{ "read-only disk", test_readonly },
 		{ "backend I/O errors", test_backend_errors },
 		{ "device 1 absent", test_device1_absent },
+		{ "a million random accesses", test_random_programming },
 		CU_TEST_INFO_NULL,
 	};
 	static CU_TestInfo ioreq[] = {

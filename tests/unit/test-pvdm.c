@@ -334,6 +334,8 @@ static void test_restart_and_exit(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(log, "domain 7 is gone"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(log, "sectors read"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(log, "read-dma"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, "stats: domid=7 ioreqs="));
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, " cmd.write-dma=1 "));
 }
 
 int main(void)
