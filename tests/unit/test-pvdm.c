@@ -292,6 +292,20 @@ static void test_malformed(void)
 	CU_ASSERT_EQUAL(recv(runner, buf, sizeof(buf), 0), (ssize_t)sizeof(r));
 	memcpy(&r, buf, sizeof(r));
 	CU_ASSERT_EQUAL(r.status, PVH_IOREQ_EBADREQ);
+	/* Longer than any request can be: refused, and the next one still works. */
+	{
+		static uint8_t big[PVH_IOREQ_MSG_MAX + 64];
+		struct pvh_ioreq h = { PVH_IOREQ_MAGIC, 99, PVH_IDE_CMD_BASE, 4, PVH_IOREQ_OUT,
+				       PVH_IOREQ_DATA_MAX / 4 };
+
+		memcpy(big, &h, sizeof(h));
+		CU_ASSERT_EQUAL(send(runner, big, sizeof(big), 0), (ssize_t)sizeof(big));
+		CU_ASSERT_TRUE(readable(runner));
+		CU_ASSERT_EQUAL(recv(runner, buf, sizeof(buf), 0), (ssize_t)sizeof(r));
+		memcpy(&r, buf, sizeof(r));
+		CU_ASSERT_EQUAL(r.status, PVH_IOREQ_EBADREQ);
+		CU_ASSERT_EQUAL(r.seq, 99);
+	}
 	/* Still serving. */
 	CU_ASSERT_EQUAL(ioreq(0x80, 1, PVH_IOREQ_IN, 1, &v), PVH_IOREQ_OK);
 	CU_ASSERT_EQUAL(v, 0xff);
