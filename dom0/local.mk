@@ -37,3 +37,7 @@ TESTS += tests/unit/test-pvdm
 tests_unit_test_pvdm_SOURCES = tests/unit/test-pvdm.c tests/unit/cunit-main.h
 tests_unit_test_pvdm_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) -I$(top_srcdir)/dom0
 tests_unit_test_pvdm_LDADD = common/libsv.a $(CUNIT_LIBS)
+
+# pvdm's life around pvctl create and destroy, with the real daemons.
+TESTS += tests/integration/ide-toolstack.sh
+EXTRA_DIST += tests/integration/ide-toolstack.sh

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -65,8 +66,11 @@ static void exec_pvdm(const char *exe, const char *log, const char *pidfile, uin
 	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (fd >= 0)
 		dup2(fd, 0);
-	if (dup2(ready_w, 3) < 0)
+	/* dup2 onto itself would keep O_CLOEXEC: clear it by hand then. */
+	if (ready_w == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(ready_w, 3) < 0)
 		_exit(127);
+	/* Nothing of pvctl's (XenStore, pvhv connections) goes with it. */
+	syscall(SYS_close_range, 4u, ~0u, 0u);
 	snprintf(domid_s, sizeof(domid_s), "%u", domid);
 	argv[n++] = strdup("pvdm");
 	argv[n++] = strdup("--rundir");

@@ -30,6 +30,15 @@ check "destroy" "$PVCTL" destroy idle
 check "pvdm is gone after destroy" wait_until 10 test "$(pvdms)" -eq 0
 check "its pidfile is gone" test ! -e "$RUNDIR/pvdm/$id.pid"
 
+# The whole trap path through pvdm: pio-test's ports are nobody's, so
+# pvdm answers all ones, in as many chunks as the runner sends.
+make_xml pio init=pio-test "$(ide "$RUNDIR/hda.img" "<on_poweroff>preserve</on_poweroff>")" > "$RUNDIR/pio.xml"
+check "create pio-test with a device model" "$PVCTL" create "$RUNDIR/pio.xml"
+check "pio-test powers off" wait_until 30 state_is pio shutdown
+check "every check passed through pvdm" console_has pio "pio-test: ok"
+check "pvdm served its ioreqs" wait_until 10 grep -q "stats: domid=.* ioreqs.unclaimed=[1-9]" "$RUNDIR/pvdm/pio.log"
+check "destroy pio" "$PVCTL" destroy pio
+
 make_xml bye init=hello "$(ide "$RUNDIR/hda.img" "<on_poweroff>destroy</on_poweroff>")" > "$RUNDIR/bye.xml"
 check "create a guest that powers off" "$PVCTL" create "$RUNDIR/bye.xml"
 check "it goes by itself" wait_until 20 domain_gone bye
