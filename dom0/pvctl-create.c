@@ -79,10 +79,11 @@ static int check_devices(const struct domcfg *cfg)
 		if (rc < 0)
 			return rc;
 	}
-	if (cfg->nnics) {
-		pvctl_err("%s:%d: <interface>: network interfaces are not supported by this version yet; remove the <interface> element",
-			  cfg->path, cfg->nics[0].line);
-		return -ENOTSUP;
+	for (size_t i = 0; i < cfg->nnics; i++) {
+		int rc = pvctl_check_nic(cfg, &cfg->nics[i]);
+
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -196,6 +197,7 @@ static int introduce(const struct prepared *p, const struct pvh_ctl_created *out
 		.mem_kib = p->req.mem_kib, .store_port = out->store_port,
 		.console_port = out->console_port,
 		.disks = p->cfg.disks, .ndisks = p->cfg.ndisks,
+		.nics = p->cfg.nics, .nnics = p->cfg.nnics,
 	};
 	struct pvh_ctl_dom sel;
 	char err[400];
