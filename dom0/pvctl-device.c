@@ -81,6 +81,12 @@ static bool domain_stopped(uint32_t domid)
 	       (d.state != PVH_STATE_RUNNING && d.state != PVH_STATE_PAUSED);
 }
 
+/* The daemon serving backends of KIND, when there is one and it runs. */
+static bool backend_alive(const char *kind)
+{
+	return pvctl_daemon_alive(strcmp(kind, "vbd") == 0 ? "pvblkback" : "pvnetback");
+}
+
 static bool put(struct xs_handle *h, const char *dir, const char *key, const char *val)
 {
 	char path[160];
@@ -116,6 +122,18 @@ int pvctl_dev_detach(struct xs_handle *h, const char *domname, uint32_t domid, c
 
 	pvctl_xs_dev_paths(domid, kind, devid, fdir, bdir);
 	be = pvctl_xs_get_state(h, bdir);
+	/*
+	 * A device just attached may not have been probed yet: let its backend
+	 * finish (it leaves Initialising) first, or its probe could write
+	 * into a directory we are removing.
+	 */
+	for (uint64_t waited = 0; be == XenbusStateInitialising && backend_alive(kind) &&
+	     waited < (uint64_t)timeout_s * 1000; waited += POLL_MS / 10) {
+		struct timespec pause = { 0, POLL_MS * 100000L };
+
+		nanosleep(&pause, NULL);
+		be = pvctl_xs_get_state(h, bdir);
+	}
 	serving = be >= XenbusStateInitWait && be <= XenbusStateConnected;
 	snprintf(state, sizeof(state), "%d", XenbusStateClosing);
 	if (be >= 0 && (!put(h, bdir, "online", "0") || !put(h, bdir, "state", state))) {

@@ -346,6 +346,24 @@ int pvctl_xs_attach(struct xs_handle *h, uint32_t domid, const struct domcfg_dis
 	return transact(h, write_attach, &a);
 }
 
+static char *dirname_of(char *path)
+{
+	char *slash = strrchr(path, '/');
+
+	if (slash)
+		*slash = '\0';
+	return path;
+}
+
+static bool rm_if_empty(struct xs_handle *h, xs_transaction_t t, const char *dir)
+{
+	unsigned int n = 0;
+	char **ents = xs_directory(h, t, dir, &n);
+
+	free(ents);
+	return !ents || n > 0 || xs_rm(h, t, dir);
+}
+
 struct remove {
 	uint32_t domid, devid;
 	const char *kind;
@@ -357,7 +375,10 @@ static bool write_remove(struct xs_handle *h, xs_transaction_t t, const void *ar
 	char fdir[96], bdir[96];
 
 	pvctl_xs_dev_paths(r->domid, r->kind, r->devid, fdir, bdir);
-	return (xs_rm(h, t, fdir) || errno == ENOENT) && (xs_rm(h, t, bdir) || errno == ENOENT);
+	if (!(xs_rm(h, t, fdir) || errno == ENOENT) || !(xs_rm(h, t, bdir) || errno == ENOENT))
+		return false;
+	/* The last device of its kind takes the domain's empty directories along. */
+	return rm_if_empty(h, t, dirname_of(fdir)) && rm_if_empty(h, t, dirname_of(bdir));
 }
 
 int pvctl_xs_dev_remove(struct xs_handle *h, uint32_t domid, const char *kind, uint32_t devid)

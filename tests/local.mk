@@ -20,3 +20,9 @@ tests_integration_gnt_hold_LDADD = common/libsv.a
 check_PROGRAMS += tests/integration/virq-wait
 tests_integration_virq_wait_SOURCES = tests/integration/virq-wait.c
 tests_integration_virq_wait_LDADD = common/libsv.a
+
+# The toolstack's devices, networking and operations (pvctl, XenStore, pvblkback).
+TOOLSTACK_TESTS = tests/integration/toolstack-block.sh tests/integration/toolstack-net.sh \
+	tests/integration/toolstack-ops.sh
+TESTS += $(TOOLSTACK_TESTS)
+EXTRA_DIST += $(TOOLSTACK_TESTS)
