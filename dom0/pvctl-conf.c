@@ -60,8 +60,9 @@ static int apply(const char *key, const char *val, const char **why)
 								: -EINVAL;
 	}
 	if (strcmp(key, "uid_base") == 0) {
-		*why = "a number such as 100000 (domain N runs as uid_base + N)";
-		return sv_parse_u32(val, &n) == 0 && n ? set_str(&pvctl_conf.uid_base, val) : -EINVAL;
+		*why = "a number from 1000 to 2147418112 (domain N runs as uid_base + N)";
+		return sv_parse_u32(val, &n) == 0 && n >= 1000 && n <= 0x7fff0000u
+		       ? set_str(&pvctl_conf.uid_base, val) : -EINVAL;
 	}
 	if (strcmp(key, "log_level") == 0) {
 		*why = "info or debug";
