@@ -327,10 +327,7 @@ int pvctl_cmd_block_detach(int argc, char **argv)
 	rc = pvctl_detach_args(argc, argv, "block-detach", pos, 2, &timeout_s, &force);
 	if (rc)
 		return rc;
-	if (pvctl_dominfo(pos[0], &d, false) < 0)
-		return 1;
-	h = pvctl_xs_open_or_say();
-	if (!h)
+	if (pvctl_dom_and_xs(pos[0], &d, &h) < 0)
 		return 1;
 	rc = find_vbd(h, d.domid, pos[1], &devid);
 	if (rc == -EINVAL)
@@ -381,6 +378,40 @@ size_t pvctl_dev_ids(struct xs_handle *h, uint32_t domid, const char *kind, uint
 	return n;
 }
 
+/*
+ * "[--json] DOM" for the list commands: -1 with the domain found and
+ * XenStore open, else the exit status (0 after --help).
+ */
+int pvctl_list_args(int argc, char **argv, const char *cmd, bool *json,
+		    struct pvh_ctl_dominfo *d, struct xs_handle **h)
+{
+	const char *dom = NULL;
+
+	*json = false;
+	if (pvctl_wants_help(argc, argv, cmd))
+		return 0;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			*json = true;
+		else if (argv[i][0] != '-' && !dom)
+			dom = argv[i];
+		else
+			return pvctl_usage(cmd);
+	}
+	if (!dom)
+		return pvctl_usage(cmd);
+	return pvctl_dom_and_xs(dom, d, h) < 0 ? 1 : -1;
+}
+
+/* The domain DOM (any state) and a XenStore handle; -1 after saying why not. */
+int pvctl_dom_and_xs(const char *dom, struct pvh_ctl_dominfo *d, struct xs_handle **h)
+{
+	if (pvctl_dominfo(dom, d, false) < 0)
+		return -1;
+	*h = pvctl_xs_open_or_say();
+	return *h ? 0 : -1;
+}
+
 /* Prints "key": "value" or "key": null. */
 void pvctl_json_kv(const char *key, const char *val, bool comma)
 {
@@ -396,27 +427,12 @@ int pvctl_cmd_block_list(int argc, char **argv)
 	struct pvh_ctl_dominfo d;
 	struct xs_handle *h;
 	uint32_t ids[256];
-	bool json = false;
-	const char *dom = NULL;
+	bool json;
 	size_t n;
+	int rc = pvctl_list_args(argc, argv, "block-list", &json, &d, &h);
 
-	if (pvctl_wants_help(argc, argv, "block-list"))
-		return 0;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			json = true;
-		else if (argv[i][0] != '-' && !dom)
-			dom = argv[i];
-		else
-			return pvctl_usage("block-list");
-	}
-	if (!dom)
-		return pvctl_usage("block-list");
-	if (pvctl_dominfo(dom, &d, false) < 0)
-		return 1;
-	h = pvctl_xs_open_or_say();
-	if (!h)
-		return 1;
+	if (rc >= 0)
+		return rc;
 	n = pvctl_dev_ids(h, d.domid, "vbd", ids, SV_ARRAY_SIZE(ids));
 	if (json)
 		printf("[");

@@ -247,10 +247,7 @@ int pvctl_cmd_network_detach(int argc, char **argv)
 	rc = pvctl_detach_args(argc, argv, "network-detach", pos, 2, &timeout_s, &force);
 	if (rc)
 		return rc;
-	if (pvctl_dominfo(pos[0], &d, false) < 0)
-		return 1;
-	h = pvctl_xs_open_or_say();
-	if (!h)
+	if (pvctl_dom_and_xs(pos[0], &d, &h) < 0)
 		return 1;
 	rc = find_vif(h, d.domid, pos[1], &devid);
 	if (rc == -EINVAL) {
@@ -274,27 +271,12 @@ int pvctl_cmd_network_list(int argc, char **argv)
 	struct pvh_ctl_dominfo d;
 	struct xs_handle *h;
 	uint32_t ids[MAX_VIFS * 2];
-	bool json = false, waiting = false;
-	const char *dom = NULL;
+	bool json, waiting = false;
 	size_t n;
+	int rc = pvctl_list_args(argc, argv, "network-list", &json, &d, &h);
 
-	if (pvctl_wants_help(argc, argv, "network-list"))
-		return 0;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			json = true;
-		else if (argv[i][0] != '-' && !dom)
-			dom = argv[i];
-		else
-			return pvctl_usage("network-list");
-	}
-	if (!dom)
-		return pvctl_usage("network-list");
-	if (pvctl_dominfo(dom, &d, false) < 0)
-		return 1;
-	h = pvctl_xs_open_or_say();
-	if (!h)
-		return 1;
+	if (rc >= 0)
+		return rc;
 	n = pvctl_dev_ids(h, d.domid, "vif", ids, SV_ARRAY_SIZE(ids));
 	if (json)
 		printf("[");

@@ -137,6 +137,11 @@ int pvctl_detach_args(int argc, char **argv, const char *cmd, const char **pos, 
 /* The devids of KIND on DOMID (frontend and backend merged), sorted. */
 size_t pvctl_dev_ids(struct xs_handle *h, uint32_t domid, const char *kind, uint32_t *ids,
 		     size_t max);
+/* "[--json] DOM": -1 with d and *h set, else the exit status. */
+int pvctl_list_args(int argc, char **argv, const char *cmd, bool *json,
+		    struct pvh_ctl_dominfo *d, struct xs_handle **h);
+/* The domain (any state) and an open XenStore handle; -1 after saying why not. */
+int pvctl_dom_and_xs(const char *dom, struct pvh_ctl_dominfo *d, struct xs_handle **h);
 /* Prints ', "key": "val"' (or null) for JSON objects. */
 void pvctl_json_kv(const char *key, const char *val, bool comma);
 

@@ -25,4 +25,4 @@ tests_integration_virq_wait_LDADD = common/libsv.a
 TOOLSTACK_TESTS = tests/integration/toolstack-block.sh tests/integration/toolstack-net.sh \
 	tests/integration/toolstack-ops.sh
 TESTS += $(TOOLSTACK_TESTS)
-EXTRA_DIST += $(TOOLSTACK_TESTS)
+EXTRA_DIST += $(TOOLSTACK_TESTS) tests/integration/toolstack-lib.sh

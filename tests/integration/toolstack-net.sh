@@ -6,6 +6,7 @@
 # use, a bad MAC, another model); nothing left behind by a create that
 # fails or by destroy; attach/detach cycles that leak no node.
 . "$SV_SRCDIR/tests/integration/lib.sh"
+. "$SV_SRCDIR/tests/integration/toolstack-lib.sh"
 
 command -v xenstore-ls >/dev/null || { echo "SKIP: xenstore-utils not installed"; exit 77; }
 command -v ip >/dev/null || { echo "SKIP: iproute2 not installed"; exit 77; }
@@ -16,13 +17,6 @@ trap 'ip link del "$BR" 2>/dev/null; cleanup' EXIT
 export XENSTORED_PATH="$RUNDIR/xenstored/socket"
 start_host
 
-perms() { xenstore-ls -p "$(dirname "$1")" | grep "^$(basename "$1") = " | sed 's/.*(\(.*\))$/\1/'; }
-out_has() {
-	local text=$1 out
-	shift
-	out=$("$@" 2>&1) && { echo "unexpected success: $out"; return 1; }
-	printf '%s\n' "$out" | grep -qF -- "$text" || { echo "got: $out"; return 1; }
-}
 nic_xml() {	# NAME BRIDGE MAC-ELEMENT
 	truncate -s 16M "$RUNDIR/$1.img"
 	make_xml "$1" init=spin "<devices>
@@ -106,4 +100,26 @@ check "its vbd backends are gone" sh -c "! xenstore-exists /local/domain/0/backe
 check "its MAC is free again" "$PVCTL" create "$RUNDIR/dup.xml"
 check "destroy dup" "$PVCTL" destroy dup
 check "no runner left" test "$(runners)" -eq 0
+
+# 100 create/destroy cycles of a domain with a disk and two interfaces.
+fds() { ls "/proc/$(cat "$RUNDIR/$1.pid")/fd" | wc -l; }
+files() { find "$RUNDIR" -path "$RUNDIR/console" -prune -o -type f -newer "$RUNDIR/web.xml" -print | sort; }
+nodes() { xenstore-ls /local; xenstore-ls /vm; }
+"$PVCTL" create "$RUNDIR/web.xml" >/dev/null && "$PVCTL" destroy web >/dev/null
+hv_before=$(fds pvhv)
+bb_before=$(fds pvblkback)
+xs_before=$(fds pvxenstored)
+files_before=$(files)
+nodes_before=$(nodes)
+for i in $(seq 100); do
+	"$PVCTL" create "$RUNDIR/web.xml" >/dev/null && "$PVCTL" destroy web >/dev/null || break
+done
+check "100 create/destroy cycles with a disk and two vifs" test "$i" -eq 100
+check "no runner left" test "$(runners)" -eq 0
+check "no XenStore node left" test "$(nodes)" = "$nodes_before"
+check "pvhv leaked no descriptor (memfds, eventfds, sockets)" test "$(fds pvhv)" -eq "$hv_before"
+check "pvxenstored leaked no descriptor" test "$(fds pvxenstored)" -eq "$xs_before"
+check "pvblkback closed every image" wait_until 20 sh -c "test \$(ls /proc/$(cat "$RUNDIR/pvblkback.pid")/fd | wc -l) -le $bb_before"
+check "no file left in the run directory" test "$(files)" = "$files_before"
+check "the memory budget is whole again" sh -c "'$PVCTL' info --json | grep -q '\"used_kib\": 0'"
 finish

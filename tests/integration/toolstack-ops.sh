@@ -6,15 +6,10 @@
 # and nothing left half-created when create fails after pvhv built the
 # domain (pvxenstored gone).
 . "$SV_SRCDIR/tests/integration/lib.sh"
+. "$SV_SRCDIR/tests/integration/toolstack-lib.sh"
 
 command -v xenstore-ls >/dev/null || { echo "SKIP: xenstore-utils not installed"; exit 77; }
 export XENSTORED_PATH="$RUNDIR/xenstored/socket"
-out_has() {
-	local text=$1 out
-	shift
-	out=$("$@" 2>&1) && { echo "unexpected success: $out"; return 1; }
-	printf '%s\n' "$out" | grep -qF -- "$text" || { echo "got: $out"; return 1; }
-}
 
 for cmd in host create validate list dominfo info shutdown reboot destroy pause unpause console \
 	   block-attach block-detach block-list network-attach network-detach network-list mem-set top; do
