@@ -96,19 +96,27 @@ static bool put(struct xs_handle *h, const char *dir, const char *key, const cha
 }
 
 /*
- * Done when the frontend let go: Closed, gone, never connected, or its
- * domain stopped; and a backend that was connected has followed to Closed.
+ * Done when the frontend let go and nothing will write into the
+ * directories any more: the frontend never connected; or it closed and a
+ * backend that was serving followed it to Closed (a backend still
+ * stepping would recreate the directory we remove); or the domain stopped
+ * and its frontend is frozen where it is.
  */
 static bool released(struct xs_handle *h, uint32_t domid, const char *fdir, const char *bdir,
 		     bool be_was_serving)
 {
 	int fe = pvctl_xs_get_state(h, fdir), be = pvctl_xs_get_state(h, bdir);
 
-	if (fe <= XenbusStateInitialising || domain_stopped(domid))
+	if (fe <= XenbusStateInitialising)
 		return true;
-	if (fe != XenbusStateClosed)
+	if (!be_was_serving)
+		return fe == XenbusStateClosed || domain_stopped(domid);
+	if (fe == XenbusStateClosed)
+		return be == XenbusStateClosed || be < 0;
+	if (!domain_stopped(domid))
 		return false;
-	return !be_was_serving || be == XenbusStateClosed || be < 0;
+	/* Stopped between its Closing and its Closed: the backend followed to Closing. */
+	return fe != XenbusStateClosing || be == XenbusStateClosing;
 }
 
 int pvctl_dev_detach(struct xs_handle *h, const char *domname, uint32_t domid, const char *kind,

@@ -100,11 +100,10 @@ bid=$(json_field busy domid)
 out=$("$PVCTL" block-detach --timeout 30 busy xvda 2>&1)
 check "the guest releases its disk" test "$out" = "Detached xvda from domain busy."
 check "the guest saw its disk go (blkbench stops)" wait_until 20 state_is busy crashed
-# pvblkback may hold the device of a crashed, preserved guest until the
-# domain is destroyed (its I/O thread waits on pvhv); after that it must
-# have let go.
-check "destroy busy" "$PVCTL" destroy busy
+# Removed only after pvblkback followed to Closed, so nothing recreates it.
 check "pvblkback removed the device" wait_until 20 grep -q "vbd $bid/51712: removed" "$RUNDIR/pvblkback.log"
+check "no backend node was left or recreated" sh -c "! xenstore-exists /local/domain/0/backend/vbd/$bid/51712"
+check "destroy busy" "$PVCTL" destroy busy
 
 # A guest that cannot answer (paused): the timeout, then --force.
 busy_guest busy2
