@@ -75,10 +75,11 @@ static int check_devices(const struct domcfg *cfg)
 		if (rc < 0)
 			return rc;
 	}
-	if (cfg->nnics) {
-		pvctl_err("%s:%d: <interface>: network interfaces are not supported by this version yet; remove the <interface> element",
-			  cfg->path, cfg->nics[0].line);
-		return -ENOTSUP;
+	for (size_t i = 0; i < cfg->nnics; i++) {
+		int rc = pvctl_check_nic(cfg, &cfg->nics[i]);
+
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -131,6 +132,23 @@ static int prepare(const char *file, bool paused, struct prepared *p)
 	return rc;
 }
 
+static void describe_devices(const struct domcfg *cfg)
+{
+	char mac[18];
+
+	for (size_t i = 0; i < cfg->ndisks; i++)
+		printf("  disk     %s %s (%s%s)\n", cfg->disks[i].target,
+		       cfg->disks[i].source ? cfg->disks[i].source : "(empty)",
+		       cfg->disks[i].readonly ? "read-only" : "read-write",
+		       cfg->disks[i].bus == DOMCFG_BUS_IDE ? ", emulated IDE served by pvdm" : "");
+	for (size_t i = 0; i < cfg->nnics; i++) {
+		domcfg_mac_format(cfg->nics[i].mac, mac);
+		printf("  vif %-4zu %s%s %s %s\n", i, mac, cfg->nics[i].mac_generated ? " (generated)" : "",
+		       cfg->nics[i].type == DOMCFG_NIC_BRIDGE ? "bridge" : "ethernet",
+		       cfg->nics[i].bridge ? cfg->nics[i].bridge : "");
+	}
+}
+
 static void describe(const struct prepared *p)
 {
 	char mem[32], uuid[37];
@@ -143,9 +161,7 @@ static void describe(const struct prepared *p)
 	printf("  actions  on_poweroff=%s on_reboot=%s on_crash=%s\n",
 	       domcfg_action_name(p->cfg.on_poweroff), domcfg_action_name(p->cfg.on_reboot),
 	       domcfg_action_name(p->cfg.on_crash));
-	if (pvctl_dm_disk(&p->cfg))
-		printf("  hda      %s (emulated IDE, served by pvdm%s)\n", pvctl_dm_disk(&p->cfg)->source,
-		       pvctl_dm_disk(&p->cfg)->readonly ? ", read-only" : "");
+	describe_devices(&p->cfg);
 }
 
 int pvctl_cmd_validate(int argc, char **argv)
@@ -211,6 +227,7 @@ static int introduce(const struct prepared *p, const struct pvh_ctl_created *out
 		.domid = out->domid, .name = p->req.name, .uuid = p->req.uuid,
 		.mem_kib = p->req.mem_kib, .store_port = out->store_port,
 		.console_port = out->console_port, .disks = pv,
+		.nics = p->cfg.nics, .nnics = p->cfg.nnics,
 	};
 	char err[400] = "out of memory";
 	int rc = -ENOMEM;
