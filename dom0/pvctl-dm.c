@@ -56,16 +56,9 @@ static void exec_pvdm(const char *exe, const char *log, const char *pidfile, uin
 		      const struct domcfg_disk *d, int ready_w)
 {
 	char domid_s[16], *argv[16];
-	int n = 0, fd;
+	int n = 0;
 
-	fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-	if (fd >= 0) {
-		dup2(fd, 1);
-		dup2(fd, 2);
-	}
-	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0)
-		dup2(fd, 0);
+	pvctl_daemon_stdio(log);
 	/* dup2 onto itself would keep O_CLOEXEC: clear it by hand then. */
 	if (ready_w == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(ready_w, 3) < 0)
 		_exit(127);
