@@ -122,9 +122,20 @@ pvfront_tests_pvos_unit_SOURCES = \
 	pvfront/tests/xenbus_test.c \
 	pvfront/xen/xenbus.c \
 	pvfront/tests/blkfront_test.c \
-	pvfront/xen/blkfront.c
+	pvfront/xen/blkfront.c \
+	pvfront/tests/fakeio/pio.h \
+	pvfront/tests/ata_fake.h \
+	pvfront/tests/ata_fake.c \
+	pvfront/tests/ata_test.c \
+	pvfront/legacy/ata.c \
+	pvfront/kernel/blk.c \
+	pvfront/tests/bench_test.c \
+	pvfront/kernel/workloads/bench.c
+# fakeio/ stands in for arch/x86_64/pio.h: legacy/ata.c's ports are
+# served by the fake controller in ata_fake.c.
 pvfront_tests_pvos_unit_CPPFLAGS = $(AM_CPPFLAGS) \
 	-I$(top_srcdir)/pvfront/include -I$(top_srcdir)/pvfront/xen \
+	-I$(top_srcdir)/pvfront/tests/fakeio \
 	$(CUNIT_CFLAGS)
 pvfront_tests_pvos_unit_LDADD = $(CUNIT_LIBS)
 EXTRA_DIST += pvfront/kernel/printf.c pvfront/kernel/string.c
