@@ -178,7 +178,9 @@ static void one_case(const char *name, uint64_t ms)
 	}
 	el = time_now_ns() - t0;
 	iops = run.done * NSEC_PER_SEC / el;
-	mibx10 = run.done * run.bs * 10 / 1048576 * NSEC_PER_SEC / el;
+	/* 128 bits: dividing by 1 MiB first would round small rates to 0. */
+	mibx10 = (uint64_t)((unsigned __int128)run.done * run.bs * 10 * NSEC_PER_SEC /
+			    1048576 / el);
 	printk("blkbench: op=%s bs=%lu qd=%u iops=%lu mib_s=%lu.%lu lat_us_p50=%lu\n",
 	       name, (unsigned long)run.bs, run.qd, (unsigned long)iops,
 	       (unsigned long)(mibx10 / 10), (unsigned long)(mibx10 % 10),
