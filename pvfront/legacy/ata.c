@@ -490,13 +490,15 @@ static struct tf rw_tf(const struct ata_dev *d, bool write, uint64_t lba, uint32
 /* Sectors one command may cover starting at buf. */
 static size_t per_command(const struct ata_dev *d, const void *buf)
 {
-	if (!d->id.lba48)
-		return ATA_LBA28_MAX_SECTORS;
+	size_t max = d->id.lba48 ? ATA_LBA48_MAX_SECTORS : ATA_LBA28_MAX_SECTORS;
+
 	if (d->mode == ATA_MODE_PIO)
-		return ATA_LBA48_MAX_SECTORS;
-	if (!dma_reachable(buf, ATA_DMA_MAX_SECTORS * ATA_SECTOR_SIZE))
-		return ATA_BOUNCE_PAGES * 4096 / ATA_SECTOR_SIZE;
-	return ATA_DMA_MAX_SECTORS;
+		return max;
+	if (max > ATA_DMA_MAX_SECTORS)
+		max = ATA_DMA_MAX_SECTORS;
+	if (!dma_reachable(buf, max * ATA_SECTOR_SIZE))
+		max = ATA_BOUNCE_PAGES * 4096 / ATA_SECTOR_SIZE;
+	return max;
 }
 
 static int rw(struct ata_dev *d, bool write, uint64_t lba, uint8_t *buf, size_t nsect)

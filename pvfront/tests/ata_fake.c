@@ -144,13 +144,19 @@ static void data_phase(void)
 	r.status = ATA_SR_DRDY | ATA_SR_DRQ;
 }
 
-static void pio_cmd(bool write, bool ext)
+/* A read or write command's checks: false once it was aborted. */
+static bool accept_rw(bool write, bool ext)
 {
 	if (write && fake.fault == FAULT_READ_ONLY) {
 		abort_cmd(ATA_ER_ABRT);
-		return;
+		return false;
 	}
-	if (!decode_rw(ext))
+	return decode_rw(ext);
+}
+
+static void pio_cmd(bool write, bool ext)
+{
+	if (!accept_rw(write, ext))
 		return;
 	if (fake.fault == FAULT_NO_DRQ) {
 		finish(ATA_SR_DRDY, 0);
@@ -165,11 +171,7 @@ static void dma_run(void);
 
 static void dma_cmd(bool write, bool ext)
 {
-	if (write && fake.fault == FAULT_READ_ONLY) {
-		abort_cmd(ATA_ER_ABRT);
-		return;
-	}
-	if (!decode_rw(ext))
+	if (!accept_rw(write, ext))
 		return;
 	r.dma_pending = true;
 	r.dma_write = write;
@@ -351,11 +353,6 @@ void outb(uint8_t v, uint16_t port)
 	}
 }
 
-static uint8_t status(void)
-{
-	return r.status;
-}
-
 uint8_t inb(uint16_t port)
 {
 	if (fake.fault == FAULT_ABSENT)
@@ -369,7 +366,7 @@ uint8_t inb(uint16_t port)
 	case 0x1f6: return r.device;
 	case 0x1f7:
 	case PVH_IDE_CTL_PORT:
-		return status();
+		return r.status;
 	case PVH_IDE_BM_BASE + ATA_BM_COMMAND:
 		return fake.no_bm ? 0xff : r.bm_cmd;
 	case PVH_IDE_BM_BASE + ATA_BM_STATUS:

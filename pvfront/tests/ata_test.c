@@ -410,6 +410,30 @@ static void test_dma_bounce(void)
 	free(heap);
 }
 
+/* An LBA28-only drive in DMA mode: 256 sectors a command, less bounced. */
+static void test_dma_lba28_drive(void)
+{
+	uint8_t *heap = malloc(300 * 512);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(heap);
+	fresh();
+	fake_identify(fake.identify, false);
+	CU_ASSERT_EQUAL_FATAL(ata_probe(&dev, ATA_PRIMARY_CMD, ATA_PRIMARY_CTL,
+					PVH_IDE_BM_BASE), 0);
+	CU_ASSERT_EQUAL_FATAL(ata_set_mode(&dev, ATA_MODE_DMA), 0);
+	fake.ncommands = 0;
+	round_trip(guest_buf(300 * 512), 0, 300);
+	CU_ASSERT_EQUAL(fake.ncommands, 4);	/* 256 + 44 each way */
+	fake.ncommands = 0;
+	round_trip(heap, 0, 300);
+	CU_ASSERT_EQUAL(fake.ncommands, 6);	/* 128 + 128 + 44 each way */
+	for (unsigned int i = 0; i < fake.ncommands; i++)
+		CU_ASSERT(fake.commands[i] == ATA_CMD_READ_DMA ||
+			  fake.commands[i] == ATA_CMD_WRITE_DMA);
+	CU_ASSERT(!fake.prd_violation);
+	free(heap);
+}
+
 /* Every failure is an errno and one line with status and error. */
 static void expect_failure(enum fake_fault fault, enum ata_mode mode, bool write,
 			   int want_rc, const char *want_text)
@@ -582,6 +606,7 @@ void add_ata_suite(void)
 	CU_add_test(s, "pio on an lba28-only drive", test_pio_lba28_drive_splits);
 	CU_add_test(s, "dma round trip", test_dma_round_trip);
 	CU_add_test(s, "dma bounce", test_dma_bounce);
+	CU_add_test(s, "dma on an lba28-only drive", test_dma_lba28_drive);
 	CU_add_test(s, "errors", test_errors);
 	CU_add_test(s, "range", test_range);
 	CU_add_test(s, "blk over ide", test_blk_ide);
