@@ -123,6 +123,7 @@ pvfront_tests_pvos_unit_SOURCES = \
 	pvfront/xen/xenbus.c \
 	pvfront/tests/blkfront_test.c \
 	pvfront/xen/blkfront.c \
+	pvfront/tests/pio_test.c \
 	pvfront/tests/fakeio/pio.h \
 	pvfront/tests/ata_fake.h \
 	pvfront/tests/ata_fake.c \
