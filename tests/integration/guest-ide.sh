@@ -69,9 +69,10 @@ fi
 wait_until 30 stopped probe
 "$PVCTL" destroy probe >/dev/null
 
-host_sha=$(sha256sum "$img" | cut -d' ' -f1)
 seed=11
 for mode in pio dma; do
+	head -c $((sectors * 512)) /dev/urandom > "$img"
+	host_sha=$(sha256sum "$img" | cut -d' ' -f1)
 	check "$mode: blk-sha256 runs" run_ide "sha-$mode" "init=blk-sha256 ata-mode=$mode" "$img"
 	check "$mode: the guest found the IDE disk" console_has "sha-$mode" "blk: ide 0x1f0 master:"
 	check "$mode: with the image's size" console_has "sha-$mode" " $sectors sectors ("
