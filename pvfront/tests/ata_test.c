@@ -61,12 +61,19 @@ static void fresh(void)
 				      FAKE_MEM_BYTES / PVH_PAGE_SIZE), 0);
 }
 
-static void probe_ok(enum ata_mode mode)
+/* A fresh fake with an LBA48 or LBA28-only drive, probed, in mode. */
+static void probe_drive(bool lba48, enum ata_mode mode)
 {
 	fresh();
+	fake_identify(fake.identify, lba48);
 	CU_ASSERT_EQUAL_FATAL(ata_probe(&dev, ATA_PRIMARY_CMD, ATA_PRIMARY_CTL,
 					PVH_IDE_BM_BASE), 0);
 	CU_ASSERT_EQUAL_FATAL(ata_set_mode(&dev, mode), 0);
+}
+
+static void probe_ok(enum ata_mode mode)
+{
+	probe_drive(true, mode);
 }
 
 /* ---- PRD tables ---- */
@@ -358,11 +365,7 @@ static void test_pio_lba48(void)
 
 static void test_pio_lba28_drive_splits(void)
 {
-	fresh();
-	fake_identify(fake.identify, false);
-	CU_ASSERT_EQUAL_FATAL(ata_probe(&dev, ATA_PRIMARY_CMD, ATA_PRIMARY_CTL,
-					PVH_IDE_BM_BASE), 0);
-	CU_ASSERT_EQUAL_FATAL(ata_set_mode(&dev, ATA_MODE_PIO), 0);
+	probe_drive(false, ATA_MODE_PIO);
 	fake.ncommands = 0;
 	round_trip(guest_buf(600 * 512), 0, 600);
 	/* 256 + 256 + 88 each way, never EXT. */
@@ -416,11 +419,7 @@ static void test_dma_lba28_drive(void)
 	uint8_t *heap = malloc(300 * 512);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(heap);
-	fresh();
-	fake_identify(fake.identify, false);
-	CU_ASSERT_EQUAL_FATAL(ata_probe(&dev, ATA_PRIMARY_CMD, ATA_PRIMARY_CTL,
-					PVH_IDE_BM_BASE), 0);
-	CU_ASSERT_EQUAL_FATAL(ata_set_mode(&dev, ATA_MODE_DMA), 0);
+	probe_drive(false, ATA_MODE_DMA);
 	fake.ncommands = 0;
 	round_trip(guest_buf(300 * 512), 0, 300);
 	CU_ASSERT_EQUAL(fake.ncommands, 4);	/* 256 + 44 each way */
