@@ -51,6 +51,7 @@ int blk_open_first(struct blk_dev **dev_out)
 
 	/* blk-persistent=0 turns persistent grants off (for tests). */
 	blkfront_offer_persistent(strcmp(cmdline_get("blk-persistent", "1"), "0") != 0);
+	blkfront_offer_queues(cmdline_get("blk-queues", ""));
 	rc = first_devid(&devid);
 	if (rc < 0) {
 		printk("blk: no disk under device/vbd (%d)\n", rc);
