@@ -157,7 +157,7 @@ struct blk_dev {
 	volatile bool broken;		/* an I/O thread gave up on the frontend */
 	int wake_fd;			/* the main loop's eventfd, to say so */
 	/* Counters, for logs (summed from the queues at stop). */
-	uint64_t reqs, errors, evictions;
+	uint64_t reqs, errors, indirect, evictions;
 	struct blk_dev *next;
 };
 

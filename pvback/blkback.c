@@ -319,9 +319,9 @@ static void forget(struct blk_dev *d)
 			break;
 		}
 	}
-	sv_info("vbd %u/%u: removed (%llu requests, %llu errors, %llu persistent grants evicted)",
-		d->domid, d->devid, (unsigned long long)d->reqs, (unsigned long long)d->errors,
-		(unsigned long long)d->evictions);
+	sv_info("vbd %u/%u: removed (%llu requests, %llu indirect, %llu errors, %llu persistent grants evicted)",
+		d->domid, d->devid, (unsigned long long)d->reqs, (unsigned long long)d->indirect,
+		(unsigned long long)d->errors, (unsigned long long)d->evictions);
 	free(d);
 }
 

@@ -92,7 +92,7 @@ struct blkio {
 	struct slot slots[QUEUE_DEPTH];
 	struct pcache pc;
 	bool broken;
-	uint64_t reqs, errors;
+	uint64_t reqs, errors, indirect;
 	struct sv_ratelimit rl;
 };
 
@@ -320,8 +320,10 @@ static void handle_request(struct blkio *io, const blkif_request_t *req)
 	s->retried = false;
 	io->reqs++;
 	st = blkreq_decode(req, &io->d->disk, &s->op);
-	if (st == BLKIF_RSP_OKAY && s->op.op == BLKIF_OP_INDIRECT)
+	if (st == BLKIF_RSP_OKAY && s->op.op == BLKIF_OP_INDIRECT) {
+		io->indirect++;
 		st = fetch_indirect(io, &s->op);
+	}
 	if (st != BLKIF_RSP_OKAY) {
 		respond(io, req->id, req->operation, (int16_t)st);
 		return;
@@ -502,6 +504,7 @@ static void release(struct blkio *io)
 		close(io->hv);	/* pvhv releases anything left */
 	__atomic_fetch_add(&d->reqs, io->reqs, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&d->errors, io->errors, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&d->indirect, io->indirect, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&d->evictions, io->pc.evictions, __ATOMIC_RELAXED);
 	free(io);
 }

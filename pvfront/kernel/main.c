@@ -54,6 +54,8 @@ static const struct workload workloads[] = {
 	{ "blk-fill", workload_blk_fill },
 	{ "blk-verify", workload_blk_verify },
 	{ "blkbench", workload_blkbench },
+	{ "blk-hostile", workload_blk_hostile },
+	{ "blk-cycle", workload_blk_cycle },
 };
 
 __attribute__((noreturn)) void pvos_main(const start_info_t *si);

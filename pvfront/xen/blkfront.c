@@ -265,12 +265,13 @@ static uint8_t *pool_page(struct blkfront_dev *d, uint16_t i)
 	return d->pool + (size_t)i * PAGE_SIZE;
 }
 
+/* The pool's pages, all free; the memory of a previous connection is reused. */
 static int pool_alloc(struct blkfront_dev *d)
 {
-	d->pool = xenport_alloc_pages(BLKFRONT_POOL_PAGES);
+	if (!d->pool)
+		d->pool = xenport_alloc_pages(BLKFRONT_POOL_PAGES);
 	if (!d->pool)
 		return -XEN_ENOMEM;
-	d->pool_lost = false;
 	d->nfree = 0;
 	for (unsigned int i = BLKFRONT_POOL_PAGES; i-- > 0;) {
 		d->pool_granted[i] = false;
@@ -294,8 +295,12 @@ static int pool_grant(struct blkfront_dev *d)
 	return 0;
 }
 
-/* Revoke the persistent grants; a page the backend still maps is kept from reuse. */
-static void pool_release(struct blkfront_dev *d)
+/*
+ * Revoke the persistent grants; a page the backend still maps is kept
+ * from reuse (the whole pool is then never freed). keep: the memory stays
+ * for the next connection if nothing was lost.
+ */
+static void pool_release(struct blkfront_dev *d, bool keep)
 {
 	if (!d->pool)
 		return;
@@ -304,10 +309,13 @@ static void pool_release(struct blkfront_dev *d)
 			d->pool_lost = true;	/* still mapped: leak, never reuse */
 		d->pool_granted[i] = false;
 	}
+	d->nfree = 0;
+	if (keep && !d->pool_lost)
+		return;
 	if (!d->pool_lost)
 		xenport_free_pages(d->pool, BLKFRONT_POOL_PAGES);
 	d->pool = NULL;
-	d->nfree = 0;
+	d->pool_lost = false;
 }
 
 static uint16_t page_get(struct blkfront_dev *d)
@@ -528,12 +536,15 @@ static int find_backend(struct blkfront_dev *d)
 	return rc;
 }
 
-/* Rings, event channels, pool: everything one connection owns, given back. */
-static void release_rings(struct blkfront_dev *d)
+/*
+ * Rings, event channels, grants: everything one connection owns, given
+ * back. keep: the pool's and the queues' memory stays for the next one.
+ */
+static void release_rings(struct blkfront_dev *d, bool keep)
 {
 	for (unsigned int i = 0; d->q && i < d->nqueues; i++) {
 		struct queue *q = &d->q[i];
-		bool keep = false;
+		bool leak = false;
 
 		if (q->port) {
 			evtchn_clear_handler(q->port);
@@ -543,23 +554,24 @@ static void release_rings(struct blkfront_dev *d)
 		for (unsigned int j = 0; j < q->nslots; j++) {
 			if (q->slots[j].busy)
 				slot_release(d, &q->slots[j]);
-			keep |= q->slots[j].lost;
+			leak |= q->slots[j].lost;
 		}
 		for (unsigned int j = 0; j < RING_PAGES_MAX; j++) {
 			if (q->ring_ref[j] >= 0 && !gnttab_end_access((grant_ref_t)q->ring_ref[j]))
-				keep = true;	/* still mapped: leak the ring */
+				leak = true;	/* still mapped: leak the ring */
 			q->ring_ref[j] = -1;
 		}
-		if (q->sring && !keep)
+		if (q->sring && !leak)
 			xenport_free_pages(q->sring, 1u << d->ring_order);
 		q->sring = NULL;
-		if (keep)
+		if (leak)
 			d->pool_lost = true;
 	}
-	pool_release(d);
-	if (d->q)
+	pool_release(d, keep);
+	if (d->q && !keep) {
 		xenport_free_pages(d->q, d->q_pages);
-	d->q = NULL;
+		d->q = NULL;
+	}
 	d->last = NULL;
 	d->connected = false;
 }
@@ -568,6 +580,7 @@ static void release_rings(struct blkfront_dev *d)
 static int connect_rings(struct blkfront_dev *d)
 {
 	uint64_t be_persistent, be_order, be_queues;
+	unsigned int q_pages;
 	int rc;
 
 	rc = wait_backend(d, 1u << XenbusStateInitWait);
@@ -585,8 +598,17 @@ static int connect_rings(struct blkfront_dev *d)
 	d->nqueues = be_queues < offer_queues ? (unsigned int)be_queues : offer_queues;
 	if (d->nqueues == 0)
 		d->nqueues = 1;
-	d->q_pages = (unsigned int)((sizeof(struct queue) * d->nqueues + PAGE_SIZE - 1) / PAGE_SIZE);
-	d->q = xenport_alloc_pages(d->q_pages);
+	q_pages = (unsigned int)((sizeof(struct queue) * d->nqueues + PAGE_SIZE - 1) / PAGE_SIZE);
+	if (d->q && d->q_pages < q_pages) {
+		xenport_free_pages(d->q, d->q_pages);
+		d->q = NULL;
+	}
+	if (d->q) {
+		memset(d->q, 0, (size_t)q_pages * PAGE_SIZE);	/* a reconnect: reuse */
+	} else {
+		d->q_pages = q_pages;
+		d->q = xenport_alloc_pages(q_pages);
+	}
 	rc = d->q ? pool_alloc(d) : -XEN_ENOMEM;
 	if (rc == 0 && d->persistent)
 		rc = pool_grant(d);
@@ -655,7 +677,7 @@ static void teardown(struct blkfront_dev *d)
 {
 	char path[192];
 
-	release_rings(d);
+	release_rings(d, false);
 	if (d->watching) {
 		snprintf(path, sizeof(path), "%s/state", d->backend);
 		(void)xenbus_unwatch(path, d->token);
@@ -1127,7 +1149,9 @@ static int reconnect(struct blkfront_dev *d)
 		rc = switch_state(d, XenbusStateClosed);
 	if (rc == 0)
 		rc = wait_backend(d, 1u << XenbusStateClosed);
-	if (rc >= 0) {
+	if (rc > 0)
+		rc = 0;		/* a state, as wanted */
+	if (rc == 0) {
 		/* It answered what it drained before going Closed: take those. */
 		d->connected = true;
 		take_responses(d);
@@ -1135,8 +1159,8 @@ static int reconnect(struct blkfront_dev *d)
 	}
 	if (!d->broken)
 		collect_outstanding(d);
-	release_rings(d);
-	if (rc >= 0 && !d->broken)
+	release_rings(d, true);
+	if (rc == 0 && !d->broken)
 		rc = switch_state(d, XenbusStateInitialising);
 	if (rc == 0 && !d->broken)
 		rc = connect_rings(d);
