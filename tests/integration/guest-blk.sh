@@ -4,20 +4,12 @@
 # flush, persistent grants, and an orderly close; then blkbench's output
 # format.
 . "$SV_SRCDIR/tests/integration/lib.sh"
-
-command -v xenstore-read >/dev/null || { echo "SKIP: xenstore-utils not installed"; exit 77; }
-export XENSTORED_PATH="$RUNDIR/xenstored/socket"
+. "$SV_SRCDIR/tests/integration/blk-lib.sh"
 start_host
-
-# disk_xml NAME CMDLINE IMAGE > file
-disk_xml() {
-	make_xml "$1" "$2" "<on_poweroff>preserve</on_poweroff><on_crash>preserve</on_crash>
-  <devices><disk type='file' device='disk'><source file='$3'/><target dev='xvda' bus='xen'/></disk></devices>"
-}
 
 # run_guest NAME CMDLINE IMAGE: boot it, wait for it to power off, note
 # both ends' xenbus states, destroy it (which frees the disk; the console
-# log stays).
+# log stays). Replaces blk-lib.sh's.
 run_guest() {
 	local id reason
 	disk_xml "$1" "$2" "$3" > "$RUNDIR/$1.xml"
@@ -29,24 +21,6 @@ run_guest() {
 		"/local/domain/0/backend/vbd/$id/51712/state" 2>/dev/null | tr '\n' ' ')"
 	"$PVCTL" destroy "$1" >/dev/null
 	[ "$reason" = poweroff ]
-}
-
-# The pattern blk-fill writes, computed on the host.
-pattern_sha() {
-	python3 - "$1" "$2" <<'PY'
-import hashlib, struct, sys
-seed, sectors = int(sys.argv[1]), int(sys.argv[2])
-M = (1 << 64) - 1
-def sm(z):
-    z = (z + 0x9e3779b97f4a7c15) & M
-    z = ((z ^ (z >> 30)) * 0xbf58476d1ce4e5b9) & M
-    z = ((z ^ (z >> 27)) * 0x94d049bb133111eb) & M
-    return z ^ (z >> 31)
-h = hashlib.sha256()
-for s in range(sectors):
-    h.update(struct.pack('<64Q', *[sm(seed ^ (s * 64 + i)) for i in range(64)]))
-print(h.hexdigest())
-PY
 }
 
 img="$RUNDIR/disk.img"

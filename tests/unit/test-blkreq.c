@@ -135,22 +135,29 @@ static void test_ops(void)
 	CU_ASSERT_EQUAL(dec(&r, &disk, &op), BLKIF_RSP_ERROR);
 }
 
-/* The backend decodes its copy; a later rewrite of the slot changes nothing. */
-static void test_rewrite_after_copy(void)
+/* A one-page ring with one request posted by the frontend. */
+static void post_one(blkif_request_t req, blkif_front_ring_t *front, blkif_back_ring_t *back)
 {
 	static uint8_t page[4096] __attribute__((aligned(4096)));
 	blkif_sring_t *sring = (blkif_sring_t *)page;
-	blkif_front_ring_t front;
-	blkif_back_ring_t back;
-	blkif_request_t copy, good = rw(BLKIF_OP_READ, 0, 1);
-	struct blk_op op;
 
 	SHARED_RING_INIT(sring);
-	FRONT_RING_INIT(&front, sring, sizeof(page));
-	BACK_RING_INIT(&back, sring, sizeof(page));
-	*RING_GET_REQUEST(&front, front.req_prod_pvt) = good;
-	front.req_prod_pvt++;
-	RING_PUSH_REQUESTS(&front);
+	FRONT_RING_INIT(front, sring, sizeof(page));
+	BACK_RING_INIT(back, sring, sizeof(page));
+	*RING_GET_REQUEST(front, front->req_prod_pvt) = req;
+	front->req_prod_pvt++;
+	RING_PUSH_REQUESTS(front);
+}
+
+/* The backend decodes its copy; a later rewrite of the slot changes nothing. */
+static void test_rewrite_after_copy(void)
+{
+	blkif_front_ring_t front;
+	blkif_back_ring_t back;
+	blkif_request_t copy;
+	struct blk_op op;
+
+	post_one(rw(BLKIF_OP_READ, 0, 1), &front, &back);
 	RING_COPY_REQUEST(&back, back.req_cons, &copy);
 	back.req_cons++;
 	/* The frontend now makes the slot hostile. */
@@ -310,19 +317,12 @@ static void rewrite_shared(const void *shared, size_t len)
 
 static void test_double_fetch_ring(void)
 {
-	static uint8_t page[4096] __attribute__((aligned(4096)));
-	blkif_sring_t *sring = (blkif_sring_t *)page;
 	blkif_front_ring_t front;
 	blkif_back_ring_t back;
-	blkif_request_t copy, good = rw(BLKIF_OP_WRITE, 24, 3);
+	blkif_request_t copy;
 	struct blk_op op;
 
-	SHARED_RING_INIT(sring);
-	FRONT_RING_INIT(&front, sring, sizeof(page));
-	BACK_RING_INIT(&back, sring, sizeof(page));
-	*RING_GET_REQUEST(&front, front.req_prod_pvt) = good;
-	front.req_prod_pvt++;
-	RING_PUSH_REQUESTS(&front);
+	post_one(rw(BLKIF_OP_WRITE, 24, 3), &front, &back);
 	hook_calls = 0;
 	blkreq_after_copy_hook = rewrite_shared;
 	blkreq_copy(RING_GET_REQUEST(&back, back.req_cons), &copy);

@@ -168,9 +168,18 @@ static void case_gref(void)
 	report("gref");
 }
 
+/* An indirect read of the 64 segments in h.ind from sector, and its status. */
+static void send_indirect(const char *name, uint64_t sector)
+{
+	blkif_request_indirect_t ir = indirect(BLKIF_OP_READ, 64, sector);
+
+	put(&ir);
+	push();
+	report(name);
+}
+
 static void case_indirect(void)
 {
-	blkif_request_indirect_t ir;
 	struct blkif_request_segment *s = (void *)h.ind;
 	uint64_t x = 0x9e3779b97f4a7c15ULL;
 
@@ -180,32 +189,17 @@ static void case_indirect(void)
 		x ^= x << 17;
 		memcpy(h.ind + 8 * i, &x, 8);
 	}
-	ir = indirect(BLKIF_OP_READ, 64, 0);
-	put(&ir);
-	push();
-	report("indirect-garbage");
+	send_indirect("indirect-garbage", 0);
 	fill_segments(64);
 	s[10].first_sect = 5;
 	s[10].last_sect = 4;
-	ir = indirect(BLKIF_OP_READ, 64, 0);
-	put(&ir);
-	push();
-	report("indirect-first-after-last");
+	send_indirect("indirect-first-after-last", 0);
 	fill_segments(64);
 	s[63].last_sect = 8;
-	ir = indirect(BLKIF_OP_READ, 64, 0);
-	put(&ir);
-	push();
-	report("indirect-past-page");
+	send_indirect("indirect-past-page", 0);
 	fill_segments(64);
-	ir = indirect(BLKIF_OP_READ, 64, h.dev->sectors - 64 * 8 + 8);
-	put(&ir);
-	push();
-	report("indirect-past-end");
-	ir = indirect(BLKIF_OP_READ, 64, h.dev->sectors - 64 * 8);	/* and a good one */
-	put(&ir);
-	push();
-	report("indirect-good");
+	send_indirect("indirect-past-end", h.dev->sectors - 64 * 8 + 8);
+	send_indirect("indirect-good", h.dev->sectors - 64 * 8);
 }
 
 static void case_noconsume(void)
