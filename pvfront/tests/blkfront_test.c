@@ -274,6 +274,7 @@ static void setup(const char *persistent)
 	for (size_t i = 0; i < sizeof(disk); i++)
 		disk[i] = (uint8_t)(i * 7 + i / 512);
 	test_block_hook = dom0_run;
+	blkfront_set_pool_pages(128);	/* the test arena is 512 pages */
 	CU_ASSERT_EQUAL(xenbus_init(xs, XS_PORT), 0);
 	st_set(FE "/backend", BE);
 	st_set(FE "/backend-id", "0");

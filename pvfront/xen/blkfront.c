@@ -125,9 +125,10 @@ struct blkfront_dev {
 	/* The bounce page pool. */
 	uint8_t *pool;
 	bool pool_lost;		/* a page the backend kept: never free the pool */
-	grant_ref_t pool_gref[BLKFRONT_POOL_PAGES];	/* persistent grants */
-	bool pool_granted[BLKFRONT_POOL_PAGES];
-	uint16_t free_pages[BLKFRONT_POOL_PAGES];
+	unsigned int pool_pages;
+	grant_ref_t pool_gref[BLKFRONT_POOL_PAGES_MAX];	/* persistent grants */
+	bool pool_granted[BLKFRONT_POOL_PAGES_MAX];
+	uint16_t free_pages[BLKFRONT_POOL_PAGES_MAX];
 	unsigned int nfree;
 
 	/* Requests to issue again after a reconnect, oldest first. */
@@ -141,6 +142,13 @@ static struct blkfront_dev devs[BLKFRONT_MAX_DEVS];
 static bool offer_persistent = true;
 static unsigned int offer_queues = BLKFRONT_DEFAULT_QUEUES;
 static unsigned int offer_ring_order = BLKFRONT_RING_ORDER_MAX;
+static unsigned int pool_pages = BLKFRONT_POOL_PAGES;
+
+void blkfront_set_pool_pages(unsigned int n)
+{
+	pool_pages = n < BLKFRONT_SEGS_MAX + 1 ? BLKFRONT_SEGS_MAX + 1 :
+		     n > BLKFRONT_POOL_PAGES_MAX ? BLKFRONT_POOL_PAGES_MAX : n;
+}
 
 void blkfront_offer_persistent(bool offer)
 {
@@ -243,6 +251,34 @@ static int wait_backend(struct blkfront_dev *d, unsigned int want)
 	return -XEN_ETIMEDOUT;
 }
 
+/*
+ * InitWait, once we wrote Initialising: a backend still Closed (or
+ * Closing) from an earlier connection gets BLKFRONT_REOPEN_NS to notice
+ * us and come back; one that stays Closed is -XEN_ENODEV.
+ */
+static int wait_initwait(struct blkfront_dev *d)
+{
+	uint64_t grace = xenport_now_ns() + BLKFRONT_REOPEN_NS;
+
+	for (int i = 0; i < STATE_WAITS; i++) {
+		int st = backend_state(d), rc;
+
+		if (st < 0)
+			return st;
+		last_backend_state = st;
+		if (st == XenbusStateInitWait)
+			return st;
+		if (st < XenbusStateClosing || st > XenbusStateClosed)
+			return wait_backend(d, 1u << XenbusStateInitWait);
+		rc = xenbus_wait_event_until(d->token, NULL, 0, grace);
+		if (rc == -XEN_ETIMEDOUT)
+			return -XEN_ENODEV;
+		if (rc < 0)
+			return rc;
+	}
+	return -XEN_ETIMEDOUT;
+}
+
 /* A backend path we are willing to use: absolute, plain characters. */
 static bool is_sane_path(const char *p)
 {
@@ -268,12 +304,14 @@ static uint8_t *pool_page(struct blkfront_dev *d, uint16_t i)
 /* The pool's pages, all free; the memory of a previous connection is reused. */
 static int pool_alloc(struct blkfront_dev *d)
 {
-	if (!d->pool)
-		d->pool = xenport_alloc_pages(BLKFRONT_POOL_PAGES);
+	if (!d->pool) {
+		d->pool_pages = pool_pages;
+		d->pool = xenport_alloc_pages(d->pool_pages);
+	}
 	if (!d->pool)
 		return -XEN_ENOMEM;
 	d->nfree = 0;
-	for (unsigned int i = BLKFRONT_POOL_PAGES; i-- > 0;) {
+	for (unsigned int i = d->pool_pages; i-- > 0;) {
 		d->pool_granted[i] = false;
 		d->free_pages[d->nfree++] = (uint16_t)i;
 	}
@@ -283,7 +321,7 @@ static int pool_alloc(struct blkfront_dev *d)
 /* Persistent grants: every pool page granted once, read-write. */
 static int pool_grant(struct blkfront_dev *d)
 {
-	for (unsigned int i = 0; i < BLKFRONT_POOL_PAGES; i++) {
+	for (unsigned int i = 0; i < d->pool_pages; i++) {
 		int ref = gnttab_grant_access(d->info.backend_id,
 			xenport_virt_to_phys(pool_page(d, (uint16_t)i)) / PAGE_SIZE, false);
 
@@ -304,7 +342,7 @@ static void pool_release(struct blkfront_dev *d, bool keep)
 {
 	if (!d->pool)
 		return;
-	for (unsigned int i = 0; i < BLKFRONT_POOL_PAGES; i++) {
+	for (unsigned int i = 0; i < d->pool_pages; i++) {
 		if (d->pool_granted[i] && !gnttab_end_access(d->pool_gref[i]))
 			d->pool_lost = true;	/* still mapped: leak, never reuse */
 		d->pool_granted[i] = false;
@@ -313,7 +351,7 @@ static void pool_release(struct blkfront_dev *d, bool keep)
 	if (keep && !d->pool_lost)
 		return;
 	if (!d->pool_lost)
-		xenport_free_pages(d->pool, BLKFRONT_POOL_PAGES);
+		xenport_free_pages(d->pool, d->pool_pages);
 	d->pool = NULL;
 	d->pool_lost = false;
 }
@@ -583,7 +621,7 @@ static int connect_rings(struct blkfront_dev *d)
 	unsigned int q_pages;
 	int rc;
 
-	rc = wait_backend(d, 1u << XenbusStateInitWait);
+	rc = wait_initwait(d);
 	if (rc < 0)
 		return rc;
 	rc = read_node(d, d->backend, "feature-persistent", 1, 0, &be_persistent);
@@ -626,7 +664,7 @@ static int connect_rings(struct blkfront_dev *d)
 		return rc;
 	/* Both must have said so (we wrote 1 before the backend connected). */
 	if (d->persistent && !d->info.persistent) {
-		for (unsigned int i = 0; i < BLKFRONT_POOL_PAGES; i++)
+		for (unsigned int i = 0; i < d->pool_pages; i++)
 			if (d->pool_granted[i] && gnttab_end_access(d->pool_gref[i]))
 				d->pool_granted[i] = false;
 		d->persistent = false;

@@ -238,6 +238,8 @@ int xenbus_errno_from_name(const char *name);
 #define BLKFRONT_MAX_DEVS	4
 /* How long the handshake waits for each backend state. */
 #define BLKFRONT_STATE_TIMEOUT_NS	(30ULL * 1000000000ULL)
+/* How long a backend still Closed gets to answer our Initialising with InitWait. */
+#define BLKFRONT_REOPEN_NS		(5ULL * 1000000000ULL)
 /* One blkfront_req: BLKIF_MAX_SEGMENTS_PER_REQUEST (11) pages. */
 #define BLKFRONT_MAX_BYTES	(11u * 4096u)
 /* Queues we use at most, and by default (blkfront_offer_queues()). */
@@ -249,8 +251,9 @@ int xenbus_errno_from_name(const char *name);
 #define BLKFRONT_SEGS_MAX	64
 /* blkfront_reqs merged into one ring request at most. */
 #define BLKFRONT_MERGE_MAX	16
-/* Bounce pages per device (1 MiB), persistently granted when both agree. */
-#define BLKFRONT_POOL_PAGES	256
+/* Bounce pages per device (2 MiB), persistently granted when both agree. */
+#define BLKFRONT_POOL_PAGES	512
+#define BLKFRONT_POOL_PAGES_MAX	1024
 
 struct blkfront_dev;
 
@@ -314,6 +317,8 @@ void blkfront_offer_persistent(bool offer);
  * The backend may offer fewer.
  */
 void blkfront_offer_queues(const char *n);
+/* Bounce pages of later opens (BLKFRONT_SEGS_MAX + 1 .. BLKFRONT_POOL_PAGES_MAX). */
+void blkfront_set_pool_pages(unsigned int n);
 /* The ring-page-order later opens use at most (0..BLKFRONT_RING_ORDER_MAX). */
 void blkfront_offer_ring_order(unsigned int order);
 const struct blkfront_info *blkfront_get_info(const struct blkfront_dev *dev);
