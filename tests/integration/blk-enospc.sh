@@ -9,7 +9,8 @@
 small="$RUNDIR/small"
 mkdir "$small"
 mount -t tmpfs -o size=4m tmpfs "$small" 2>/dev/null || { echo "SKIP: cannot mount a tmpfs"; exit 77; }
-trap 'umount "$small" 2>/dev/null; cleanup' EXIT
+# The daemons let go of the image before the file system goes.
+trap '"$PVCTL" host stop >/dev/null 2>&1; umount "$small" 2>/dev/null; cleanup' EXIT
 start_host
 
 img="$small/disk.img"

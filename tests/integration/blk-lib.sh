@@ -16,11 +16,14 @@ boot() {
 	"$PVCTL" create "$RUNDIR/$1.xml" >/dev/null
 }
 
-# run_guest NAME CMDLINE IMAGE [SECONDS]: boot it, wait until it shut
-# down (poweroff or crash), keep its reason in REASON, destroy it.
+# stopped NAME: it shut down or crashed.
+stopped() { state_is "$1" shutdown || state_is "$1" crashed; }
+
+# run_guest NAME CMDLINE IMAGE [SECONDS]: boot it, wait until it stopped
+# (poweroff or crash), keep its reason in REASON, destroy it.
 run_guest() {
 	boot "$1" "$2" "$3" || return 1
-	wait_until "${4:-60}" state_is "$1" shutdown || { REASON=timeout; "$PVCTL" destroy "$1" >/dev/null; return 1; }
+	wait_until "${4:-60}" stopped "$1" || { REASON=timeout; "$PVCTL" destroy "$1" >/dev/null; return 1; }
 	REASON=$(json_field "$1" reason)
 	"$PVCTL" destroy "$1" >/dev/null
 }
