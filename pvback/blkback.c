@@ -90,10 +90,30 @@ static bool xs_put(xs_transaction_t t, const char *dir, const char *key, const c
 	return xs_write(bb.xs, t, path, val, strlen(val));
 }
 
+/*
+ * Our state, written only while the device's directory is still there:
+ * in a transaction that first reads its frontend key, so a directory the
+ * toolstack or pvxenstored just removed is not brought back as a lone
+ * state node (the next reconcile then forgets the device).
+ */
 static void set_state(struct blk_dev *d, int state)
 {
+	char path[256];
+
 	d->state = state;
-	xs_put(XBT_NULL, d->bpath, "state", "%d", state);
+	snprintf(path, sizeof(path), "%s/frontend", d->bpath);
+	for (int tries = 0; tries < 16; tries++) {
+		xs_transaction_t t = xs_transaction_start(bb.xs);
+		unsigned int len;
+		char *fe = t != XBT_NULL ? xs_read(bb.xs, t, path, &len) : NULL;
+		bool ok = fe && xs_put(t, d->bpath, "state", "%d", state);
+
+		free(fe);
+		if (t == XBT_NULL)
+			return;
+		if (xs_transaction_end(bb.xs, t, !ok) || !ok || errno != EAGAIN)
+			return;
+	}
 }
 
 static int open_image(struct blk_dev *d)
@@ -157,9 +177,14 @@ out:
 
 static bool advertise(struct blk_dev *d)
 {
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/frontend", d->bpath);
 	for (int tries = 0; tries < 16; tries++) {
 		xs_transaction_t t = xs_transaction_start(bb.xs);
-		bool ok = t != XBT_NULL &&
+		unsigned int len;
+		char *fe = t != XBT_NULL ? xs_read(bb.xs, t, path, &len) : NULL;	/* still there? */
+		bool ok = fe &&
 			  xs_put(t, d->bpath, "sectors", "%llu", (unsigned long long)d->disk.sectors) &&
 			  xs_put(t, d->bpath, "sector-size", "512") &&
 			  xs_put(t, d->bpath, "physical-sector-size", "512") &&
@@ -168,6 +193,7 @@ static bool advertise(struct blk_dev *d)
 			  xs_put(t, d->bpath, "discard-granularity", "4096") &&
 			  xs_put(t, d->bpath, "state", "%d", XenbusStateConnected);
 
+		free(fe);
 		if (t != XBT_NULL && xs_transaction_end(bb.xs, t, !ok) && ok) {
 			d->state = XenbusStateConnected;
 			return true;
