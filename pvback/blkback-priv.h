@@ -118,7 +118,7 @@ struct blk_opts {
 	unsigned int max_queues;	/* multi-queue-max-queues */
 	unsigned int max_ring_order;	/* max-ring-page-order */
 	unsigned int max_indirect;	/* feature-max-indirect-segments */
-	unsigned int max_persistent;	/* persistent grants per device, LRU beyond */
+	unsigned int max_persistent;	/* persistent grants per queue, LRU beyond */
 	unsigned int poll_us;		/* spin on the ring this long before sleeping */
 };
 

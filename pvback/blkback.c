@@ -439,7 +439,7 @@ static void usage(void)
 		"  --max-queues N      multi-queue-max-queues, 1..%u (default %u)\n"
 		"  --max-ring-order N  max-ring-page-order, 0..%u (default %u)\n"
 		"  --max-indirect N    feature-max-indirect-segments, 0 (none) or 12..%u (default %u)\n"
-		"  --max-persistent N  persistent grants kept mapped per device, the least recently\n"
+		"  --max-persistent N  persistent grants kept mapped per queue, the least recently\n"
 		"                      used evicted beyond; 0 turns them off (default %u)\n"
 		"  --poll-us N         spin on an idle ring this long before sleeping, 0..1000 (default %u)\n",
 		BLK_QUEUES_MAX, BLK_QUEUES_DEFAULT, BLK_RING_ORDER_MAX, BLK_RING_ORDER_MAX, BLK_SEGS_MAX,

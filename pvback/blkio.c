@@ -544,7 +544,9 @@ static int map_ring(struct blkio *io, const struct blk_queue *q, char *err, size
 static int setup(struct blkio *io, const struct blk_queue *q, char *err, size_t errlen)
 {
 	struct blk_dev *d = io->d;
-	unsigned int pmax = d->persistent ? d->opts->max_persistent / d->nqueues : 0;
+	/* Per queue, as Linux's max_persistent_grants is per ring: a frontend
+	 * spreads its pool over every queue, so a share of it would thrash. */
+	unsigned int pmax = d->persistent ? d->opts->max_persistent : 0;
 	int rc;
 
 	io->hv = hvc_open(d->rundir, err, errlen);
@@ -565,7 +567,7 @@ static int setup(struct blkio *io, const struct blk_queue *q, char *err, size_t 
 	io_uring_register_eventfd(&io->uring, io->uring_evfd);
 	if (d->direct)
 		io->fd_buffered = open(d->params, (d->disk.readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-	pc_init(&io->pc, d->persistent && pmax == 0 ? 1 : pmax);
+	pc_init(&io->pc, pmax);
 	return 0;
 }
 
