@@ -42,7 +42,7 @@
 #define xen_rmb()	__atomic_thread_fence(__ATOMIC_ACQUIRE)
 #define xen_wmb()	__atomic_thread_fence(__ATOMIC_RELEASE)
 
-#define WAIT_ROUNDS	100	/* xenport_block() returns at least every 100 ms */
+#define WAIT_NS		(20 * NSEC_PER_SEC)	/* for the backend's answers */
 
 static struct {
 	struct blk_dev *dev;
@@ -86,7 +86,8 @@ static void report(const char *name)
 	size_t len;
 	int more;
 
-	for (int i = 0; i < WAIT_ROUNDS && h.ring->sring->rsp_prod != h.ring->req_prod_pvt; i++)
+	for (uint64_t end = time_now_ns() + WAIT_NS;
+	     h.ring->sring->rsp_prod != h.ring->req_prod_pvt && time_now_ns() < end;)
 		xenport_block();
 	len = (size_t)snprintf(line, sizeof(line), "blk-hostile: %s:", name);
 	while (h.ring->rsp_cons != h.ring->sring->rsp_prod && len < sizeof(line) - 16) {
@@ -218,7 +219,8 @@ static void case_noconsume(void)
 		push();
 		xenport_block();
 	}
-	for (int i = 0; i < WAIT_ROUNDS && h.ring->sring->rsp_prod != h.ring->req_prod_pvt; i++)
+	for (uint64_t end = time_now_ns() + WAIT_NS;
+	     h.ring->sring->rsp_prod != h.ring->req_prod_pvt && time_now_ns() < end;)
 		xenport_block();
 	printk("blk-hostile: noconsume: %u requests, %u answered, none taken\n", sent,
 	       h.ring->sring->rsp_prod - h.ring->rsp_cons);
@@ -232,7 +234,8 @@ static void case_prod(void)
 	h.ring->sring->req_prod = h.ring->req_prod_pvt + 1000;
 	xen_mb();
 	evtchn_send(h.port);
-	for (int i = 0; i < WAIT_ROUNDS; i++) {
+	/* Bounded by time: every XenStore reply wakes xenport_block() too. */
+	for (uint64_t end = time_now_ns() + WAIT_NS; time_now_ns() < end;) {
 		st = blkfront_backend_state(h.dev->fe);
 		if (st == XenbusStateClosing || st == XenbusStateClosed)
 			break;
