@@ -9,15 +9,17 @@
  * step the protocol prescribes, whatever order events came in:
  *
  *   new directory    open the image, advertise features, -> InitWait
- *   fe Initialised   read ring-ref, event-channel, protocol; map, bind,
- *   or Connected     start the I/O thread; write sectors/info; -> Connected
+ *   fe Initialised   read the queues' ring-refs and event-channels and the
+ *   or Connected     protocol; map, bind, start one I/O thread per queue;
+ *                    write sectors/info; -> Connected
  *   fe Closing       -> Closing
  *   fe Closed        stop the I/O thread (unmapping everything); -> Closed
  *   fe Initialising  (after Closed) -> InitWait again, ready to reconnect
  *   directory gone   stop and forget the device
  *
- * Errors in what the frontend wrote (a bad ring-ref, an unknown protocol,
- * a multi-page ring we did not offer) close the device, never the daemon;
+ * Errors in what the frontend wrote (a missing ring-ref, an unknown
+ * protocol, more queues or a bigger ring order than we offered) close the
+ * device, never the daemon;
  * so does a frontend whose ring indices lie (blkio.c flags it and wakes
  * the main loop, which closes the device).
  */
@@ -49,6 +51,7 @@
 
 static struct {
 	const char *rundir;
+	struct blk_opts opts;
 	struct xs_handle *xs;
 	struct blk_dev *devs;
 	int wake_fd;		/* an I/O thread gave up on its frontend */
@@ -87,10 +90,30 @@ static bool xs_put(xs_transaction_t t, const char *dir, const char *key, const c
 	return xs_write(bb.xs, t, path, val, strlen(val));
 }
 
+/*
+ * Our state, written only while the device's directory is still there:
+ * in a transaction that first reads its frontend key, so a directory the
+ * toolstack or pvxenstored just removed is not brought back as a lone
+ * state node (the next reconcile then forgets the device).
+ */
 static void set_state(struct blk_dev *d, int state)
 {
+	char path[256];
+
 	d->state = state;
-	xs_put(XBT_NULL, d->bpath, "state", "%d", state);
+	snprintf(path, sizeof(path), "%s/frontend", d->bpath);
+	for (int tries = 0; tries < 16; tries++) {
+		xs_transaction_t t = xs_transaction_start(bb.xs);
+		unsigned int len;
+		char *fe = t != XBT_NULL ? xs_read(bb.xs, t, path, &len) : NULL;
+		bool ok = fe && xs_put(t, d->bpath, "state", "%d", state);
+
+		free(fe);
+		if (t == XBT_NULL)
+			return;
+		if (xs_transaction_end(bb.xs, t, !ok) || !ok || errno != EAGAIN)
+			return;
+	}
 }
 
 static int open_image(struct blk_dev *d)
@@ -136,9 +159,10 @@ static int probe(struct blk_dev *d)
 		goto out;
 	}
 	xs_put(XBT_NULL, d->bpath, "feature-flush-cache", "1");
-	xs_put(XBT_NULL, d->bpath, "feature-persistent", "1");
-	xs_put(XBT_NULL, d->bpath, "max-ring-page-order", "0");
-	xs_put(XBT_NULL, d->bpath, "multi-queue-max-queues", "1");
+	xs_put(XBT_NULL, d->bpath, "feature-persistent", "%d", bb.opts.max_persistent > 0);
+	xs_put(XBT_NULL, d->bpath, "feature-max-indirect-segments", "%u", bb.opts.max_indirect);
+	xs_put(XBT_NULL, d->bpath, "max-ring-page-order", "%u", bb.opts.max_ring_order);
+	xs_put(XBT_NULL, d->bpath, "multi-queue-max-queues", "%u", bb.opts.max_queues);
 	set_state(d, XenbusStateInitWait);
 	xs_watch(bb.xs, d->fpath, "fe");
 	sv_info("vbd %u/%u: %s (%llu sectors, %s%s) waiting for the frontend", d->domid, d->devid,
@@ -153,9 +177,14 @@ out:
 
 static bool advertise(struct blk_dev *d)
 {
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/frontend", d->bpath);
 	for (int tries = 0; tries < 16; tries++) {
 		xs_transaction_t t = xs_transaction_start(bb.xs);
-		bool ok = t != XBT_NULL &&
+		unsigned int len;
+		char *fe = t != XBT_NULL ? xs_read(bb.xs, t, path, &len) : NULL;	/* still there? */
+		bool ok = fe &&
 			  xs_put(t, d->bpath, "sectors", "%llu", (unsigned long long)d->disk.sectors) &&
 			  xs_put(t, d->bpath, "sector-size", "512") &&
 			  xs_put(t, d->bpath, "physical-sector-size", "512") &&
@@ -164,6 +193,7 @@ static bool advertise(struct blk_dev *d)
 			  xs_put(t, d->bpath, "discard-granularity", "4096") &&
 			  xs_put(t, d->bpath, "state", "%d", XenbusStateConnected);
 
+		free(fe);
 		if (t != XBT_NULL && xs_transaction_end(bb.xs, t, !ok) && ok) {
 			d->state = XenbusStateConnected;
 			return true;
@@ -174,25 +204,84 @@ static bool advertise(struct blk_dev *d)
 	return false;
 }
 
+/*
+ * One queue's ring refs and event channel, from dir (the frontend's
+ * directory, or its queue-N/ for several queues): ring-ref for a one-page
+ * ring, ring-ref0..N-1 for 1 << order pages; every one must be there.
+ */
+static bool read_queue(struct blk_dev *d, const char *dir, struct blk_queue *q, bool order_given)
+{
+	unsigned int n = 1u << d->ring_order;
+	char key[32];
+
+	if (xs_get_u32(dir, "event-channel", &q->remote_port) < 0)
+		return false;
+	if (!order_given && xs_get_u32(dir, "ring-ref", &q->ring_ref[0]) == 0)
+		return true;
+	for (unsigned int i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "ring-ref%u", i);
+		if (xs_get_u32(dir, key, &q->ring_ref[i]) < 0)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * What the frontend wrote about its rings: multi-queue-num-queues (absent:
+ * one queue, flat keys; more than one: queue-N/ directories), ring-page-
+ * order (absent: 0), the refs and event channels. Returns a reason to
+ * refuse, or NULL.
+ */
+static const char *read_rings(struct blk_dev *d)
+{
+	uint32_t nq = 1, order = 0;
+	int nq_rc = xs_get_u32(d->fpath, "multi-queue-num-queues", &nq);
+	int order_rc = xs_get_u32(d->fpath, "ring-page-order", &order);
+	bool order_given = order_rc == 0;
+	const char *bad = blkreq_check_layout(nq_rc, nq, order_rc, order, bb.opts.max_queues,
+					      bb.opts.max_ring_order);
+	char dir[192];
+
+	if (bad)
+		return bad;
+	if (nq_rc < 0)
+		nq = 1;
+	if (order_rc < 0)
+		order = 0;
+	d->nqueues = nq;
+	d->ring_order = order;
+	for (unsigned int i = 0; i < nq; i++) {
+		if (nq == 1)
+			snprintf(dir, sizeof(dir), "%s", d->fpath);
+		else
+			snprintf(dir, sizeof(dir), "%s/queue-%u", d->fpath, i);
+		if (!read_queue(d, dir, &d->q[i], order_given))
+			return nq == 1 ? "a ring-ref or the event-channel is missing"
+				       : "a queue's ring-ref or event-channel is missing";
+	}
+	return NULL;
+}
+
 /* The frontend is ready: read what it wrote, connect, advertise. */
 static void connect(struct blk_dev *d)
 {
 	char *proto = xs_get(d->fpath, "protocol");
-	uint32_t order = 0, persistent = 0;
-	bool ok = xs_get_u32(d->fpath, "ring-ref", &d->ring_ref) == 0 &&
-		  xs_get_u32(d->fpath, "event-channel", &d->remote_port) == 0;
+	uint32_t persistent = 0;
+	const char *bad = read_rings(d);
 
-	xs_get_u32(d->fpath, "ring-page-order", &order);
 	xs_get_u32(d->fpath, "feature-persistent", &persistent);
-	if (!ok || order != 0 || (proto && strcmp(proto, XEN_IO_PROTO_ABI_NATIVE) != 0)) {
-		sv_warn("vbd %u/%u: the frontend wrote a ring we cannot use (ring-ref, event-channel, ring-page-order %u, protocol %s); closing",
-			d->domid, d->devid, order, proto ? proto : "(none)");
+	if (!bad && proto && strcmp(proto, XEN_IO_PROTO_ABI_NATIVE) != 0)
+		bad = "unknown protocol";
+	if (bad) {
+		sv_warn("vbd %u/%u: the frontend wrote rings we cannot use (%s; protocol %s); closing",
+			d->domid, d->devid, bad, proto ? proto : "(none)");
 		set_state(d, XenbusStateClosing);
 		free(proto);
 		return;
 	}
 	free(proto);
-	d->persistent = persistent == 1;
+	d->persistent = persistent == 1 && bb.opts.max_persistent > 0;
+	d->opts = &bb.opts;
 	d->rundir = bb.rundir;
 	if (blkio_start(d) < 0) {
 		set_state(d, XenbusStateClosing);
@@ -203,7 +292,9 @@ static void connect(struct blk_dev *d)
 		set_state(d, XenbusStateClosing);
 		return;
 	}
-	sv_info("vbd %u/%u: connected (%spersistent grants)", d->domid, d->devid, d->persistent ? "" : "no ");
+	sv_info("vbd %u/%u: connected (%u queue%s of %u-page rings, %spersistent grants)", d->domid,
+		d->devid, d->nqueues, d->nqueues == 1 ? "" : "s", 1u << d->ring_order,
+		d->persistent ? "" : "no ");
 }
 
 static void step(struct blk_dev *d)
@@ -254,8 +345,9 @@ static void forget(struct blk_dev *d)
 			break;
 		}
 	}
-	sv_info("vbd %u/%u: removed (%llu requests, %llu errors)", d->domid, d->devid,
-		(unsigned long long)d->reqs, (unsigned long long)d->errors);
+	sv_info("vbd %u/%u: removed (%llu requests, %llu indirect, %llu errors, %llu persistent grants evicted)",
+		d->domid, d->devid, (unsigned long long)d->reqs, (unsigned long long)d->indirect,
+		(unsigned long long)d->errors, (unsigned long long)d->evictions);
 	free(d);
 }
 
@@ -339,9 +431,42 @@ static void reconcile(void)
 	}
 }
 
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: pvblkback [--rundir DIR] [--max-queues N] [--max-ring-order N]\n"
+		"                 [--max-indirect N] [--max-persistent N] [--poll-us N]\n"
+		"  --max-queues N      multi-queue-max-queues, 1..%u (default %u)\n"
+		"  --max-ring-order N  max-ring-page-order, 0..%u (default %u)\n"
+		"  --max-indirect N    feature-max-indirect-segments, 0 (none) or 12..%u (default %u)\n"
+		"  --max-persistent N  persistent grants kept mapped per queue, the least recently\n"
+		"                      used evicted beyond; 0 turns them off (default %u)\n"
+		"  --poll-us N         spin on an idle ring this long before sleeping, 0..1000 (default %u)\n",
+		BLK_QUEUES_MAX, BLK_QUEUES_DEFAULT, BLK_RING_ORDER_MAX, BLK_RING_ORDER_MAX, BLK_SEGS_MAX,
+		BLK_SEGS_MAX, BLK_PERSISTENT_MAX, BLK_POLL_US_DEFAULT);
+}
+
+static bool parse_opt(const char *arg, uint32_t min, uint32_t max, unsigned int *out)
+{
+	uint32_t v;
+
+	if (sv_parse_u32(arg, &v) < 0 || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = { { "rundir", required_argument, NULL, 'r' }, { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {
+		{ "rundir", required_argument, NULL, 'r' },
+		{ "max-queues", required_argument, NULL, 'q' },
+		{ "max-ring-order", required_argument, NULL, 'o' },
+		{ "max-indirect", required_argument, NULL, 'i' },
+		{ "max-persistent", required_argument, NULL, 'p' },
+		{ "poll-us", required_argument, NULL, 'u' },
+		{ NULL, 0, NULL, 0 },
+	};
 	char path[PATH_MAX];
 	struct pollfd p[3];
 	sigset_t set;
@@ -349,12 +474,26 @@ int main(int argc, char **argv)
 
 	sv_log_init("pvblkback", SV_LOG_INFO);
 	bb.rundir = sv_rundir(NULL);
+	bb.opts = (struct blk_opts){ .max_queues = BLK_QUEUES_DEFAULT, .max_ring_order = BLK_RING_ORDER_MAX,
+				     .max_indirect = BLK_SEGS_MAX, .max_persistent = BLK_PERSISTENT_MAX,
+				     .poll_us = BLK_POLL_US_DEFAULT };
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'r') {
-			fprintf(stderr, "usage: pvblkback [--rundir DIR]\n");
+		bool ok;
+
+		switch (c) {
+		case 'r': bb.rundir = optarg; ok = true; break;
+		case 'q': ok = parse_opt(optarg, 1, BLK_QUEUES_MAX, &bb.opts.max_queues); break;
+		case 'o': ok = parse_opt(optarg, 0, BLK_RING_ORDER_MAX, &bb.opts.max_ring_order); break;
+		case 'i': ok = parse_opt(optarg, 0, BLK_SEGS_MAX, &bb.opts.max_indirect) &&
+			       (bb.opts.max_indirect == 0 || bb.opts.max_indirect > BLK_DIRECT_SEGS_MAX); break;
+		case 'p': ok = parse_opt(optarg, 0, 1u << 20, &bb.opts.max_persistent); break;
+		case 'u': ok = parse_opt(optarg, 0, 1000, &bb.opts.poll_us); break;
+		default: ok = false; break;
+		}
+		if (!ok) {
+			usage();
 			return 2;
 		}
-		bb.rundir = optarg;
 	}
 	snprintf(path, sizeof(path), "%s/xenstored/socket", bb.rundir);
 	setenv("XENSTORED_PATH", path, 1);

@@ -1,24 +1,30 @@
 /*
- * blkio.c: one connected vbd's I/O thread.
+ * blkio.c: the I/O threads of one connected vbd, one per queue.
  *
- * The thread owns a control connection to pvhv through which it mapped
- * the ring, bound the event channel and maps data grants; closing it at
- * the end releases all of them even if something went wrong.
+ * Each queue's thread owns a control connection to pvhv through which it
+ * mapped its ring (1 << ring_order pages, made contiguous with mremap),
+ * bound its event channel and maps data grants; closing it at the end
+ * releases all of them even if something went wrong.
  *
- * The loop, per wake-up (the event channel, io_uring completions, or a
- * stop request):
- *   1. read req_prod once, barrier, check it against req_cons and the ring
- *      size (a frontend that lies is disconnected: the thread stops and
- *      the main loop moves the device to Closing);
- *   2. copy each request out of the ring (RING_COPY_REQUEST) and decode
- *      the copy (blkreq.c); answer bad requests at once;
- *   3. map the request's grants (kept mapped across requests when the
- *      frontend uses persistent grants), queue one readv/writev, fdatasync
- *      or hole punch on io_uring;
- *   4. for each completion, unmap what is not persistent and write a
- *      response with every field set, then push responses and notify only
- *      if the frontend asked (RING_PUSH_RESPONSES_AND_CHECK_NOTIFY), and
- *      check for more requests before sleeping (RING_FINAL_CHECK_FOR_*).
+ * The loop:
+ *   1. reap io_uring completions: unmap what is not persistent, write a
+ *      response with every field set (responses are pushed once per batch,
+ *      and the frontend kicked only if its rsp_event asks for it);
+ *   2. read req_prod once, fence, and check it against what we answered
+ *      and the ring size (a frontend that lies is disconnected: the thread
+ *      stops and the main loop moves the device to Closing);
+ *   3. copy each request out of the ring (blkreq_copy) and decode the copy
+ *      (blkreq.c); for an indirect request, map its pages of segments
+ *      read-only, copy the segments out once, unmap, and decode the copy;
+ *      answer bad requests at once;
+ *   4. map the request's data grants (persistent ones from a bounded LRU
+ *      cache, else per request) and queue one readv/writev, fdatasync or
+ *      hole punch on io_uring;
+ *   5. with nothing left to do, spin on the ring and the completion queue
+ *      for up to --poll-us microseconds with notifications still off; then
+ *      arm them (RING_FINAL_CHECK_FOR_REQUESTS sets req_event and looks
+ *      again) and sleep in poll() on the event channel, io_uring's eventfd
+ *      and the device's stop eventfd.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,7 +35,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "blkback-priv.h"
@@ -37,38 +45,54 @@
 #include "sv.h"
 
 #define QUEUE_DEPTH	64
+#define PAGE_SIZE	4096u
+#define PC_HASH		1024		/* buckets of the persistent grant cache */
 
 struct slot {
 	bool used;
-	struct blk_op op;
-	uint32_t handle[BLK_SEGS_MAX];	/* data grants mapped for this request */
-	void *page[BLK_SEGS_MAX];
-	bool persistent[BLK_SEGS_MAX];
-	struct iovec iov[BLK_SEGS_MAX];
 	bool retried;
+	struct blk_op op;
+	uint32_t handle[BLK_SEGS_MAX];	/* data grants mapped for this request only */
+	void *page[BLK_SEGS_MAX];
+	int pgrant[BLK_SEGS_MAX];	/* index in the persistent cache, or -1 */
+	struct iovec iov[BLK_SEGS_MAX];
 };
 
+/* One persistently mapped grant: kept until evicted or the queue stops. */
 struct pgrant {
 	grant_ref_t gref;
 	uint32_t handle;
 	void *page;
+	unsigned int users;		/* requests in flight using it */
+	uint64_t last_use;
+	int next;			/* hash chain, -1 ends it */
+};
+
+struct pcache {
+	struct pgrant *e;
+	unsigned int n, max;
+	int head[PC_HASH];
+	uint64_t clock, evictions;
 };
 
 struct blkio {
 	struct blk_dev *d;
+	unsigned int qi;
 	int hv;
-	void *ring_page;
-	uint32_t ring_handle;
+	void *ring_area;
+	unsigned int ring_pages;	/* mapped so far */
+	uint32_t ring_handle[BLK_RING_PAGES_MAX];
 	blkif_back_ring_t ring;
 	struct hvc_evtchn ev;
 	int fd_buffered;		/* for O_DIRECT requests the kernel refuses */
 	struct io_uring uring;
+	bool uring_up;
 	int uring_evfd;
 	unsigned int inflight;
 	struct slot slots[QUEUE_DEPTH];
-	struct pgrant pgrants[BLK_PERSISTENT_MAX];
-	unsigned int npgrants;
+	struct pcache pc;
 	bool broken;
+	uint64_t reqs, errors, indirect;
 	struct sv_ratelimit rl;
 };
 
@@ -77,55 +101,126 @@ static void warn(struct blkio *io, const char *what)
 	unsigned long missed = 0;
 
 	if (sv_ratelimit_ok(&io->rl, &missed))
-		sv_warn("vbd %u/%u: %s", io->d->domid, io->d->devid, what);
+		sv_warn("vbd %u/%u queue %u: %s", io->d->domid, io->d->devid, io->qi, what);
 }
 
-static void *persistent_get(struct blkio *io, grant_ref_t gref)
+/* ---- the persistent grant cache: a hash on gref, LRU among the unused ---- */
+
+static void pc_init(struct pcache *pc, unsigned int max)
 {
+	pc->max = max;
+	pc->e = max ? calloc(max, sizeof(*pc->e)) : NULL;
+	if (!pc->e)
+		pc->max = 0;
+	for (unsigned int i = 0; i < PC_HASH; i++)
+		pc->head[i] = -1;
+}
+
+static void pc_unlink(struct pcache *pc, int idx)
+{
+	int *pp = &pc->head[pc->e[idx].gref % PC_HASH];
+
+	while (*pp != idx)
+		pp = &pc->e[*pp].next;
+	*pp = pc->e[idx].next;
+}
+
+/* The least recently used entry no request in flight uses, or -1. */
+static int pc_victim(const struct pcache *pc)
+{
+	int best = -1;
+
+	for (unsigned int i = 0; i < pc->n; i++)
+		if (!pc->e[i].users && (best < 0 || pc->e[i].last_use < pc->e[best].last_use))
+			best = (int)i;
+	return best;
+}
+
+/*
+ * The cache entry for gref, mapped read-write (blkif.h: persistent grants
+ * always are), with one more user; -1 if it cannot be cached (the caller
+ * maps it for this request only).
+ */
+static int pc_get(struct blkio *io, grant_ref_t gref)
+{
+	struct pcache *pc = &io->pc;
 	char err[200];
 	uint32_t handle;
 	void *page;
+	int idx;
 
-	for (unsigned int i = 0; i < io->npgrants; i++)
-		if (io->pgrants[i].gref == gref)
-			return io->pgrants[i].page;
-	if (io->npgrants == BLK_PERSISTENT_MAX)
-		return NULL;
-	/* blkif.h: persistent grants are always read-write. */
-	if (hvc_gnt_map(io->hv, io->d->domid, gref, false, &handle, &page, err, sizeof(err)) < 0)
-		return NULL;
-	io->pgrants[io->npgrants++] = (struct pgrant){ gref, handle, page };
-	return page;
+	for (idx = pc->head[gref % PC_HASH]; idx >= 0; idx = pc->e[idx].next)
+		if (pc->e[idx].gref == gref)
+			break;
+	if (idx < 0) {
+		if (pc->max == 0)
+			return -1;
+		if (pc->n < pc->max) {
+			idx = (int)pc->n;
+		} else {
+			idx = pc_victim(pc);
+			if (idx < 0)
+				return -1;	/* every entry is busy */
+		}
+		if (hvc_gnt_map(io->hv, io->d->domid, gref, false, &handle, &page, err, sizeof(err)) < 0)
+			return -1;
+		if (idx < (int)pc->n) {		/* evict the old entry */
+			pc_unlink(pc, idx);
+			hvc_gnt_unmap(io->hv, pc->e[idx].handle, pc->e[idx].page);
+			pc->evictions++;
+		} else {
+			pc->n++;
+		}
+		pc->e[idx] = (struct pgrant){ .gref = gref, .handle = handle, .page = page,
+					      .next = pc->head[gref % PC_HASH] };
+		pc->head[gref % PC_HASH] = idx;
+	}
+	pc->e[idx].users++;
+	pc->e[idx].last_use = ++pc->clock;
+	return idx;
 }
+
+static void pc_release(struct blkio *io)
+{
+	for (unsigned int i = 0; i < io->pc.n; i++)
+		hvc_gnt_unmap(io->hv, io->pc.e[i].handle, io->pc.e[i].page);
+	free(io->pc.e);
+	io->pc.e = NULL;
+	io->pc.n = 0;
+}
+
+/* ---- requests ---- */
 
 static void unmap_slot(struct blkio *io, struct slot *s)
 {
 	for (unsigned int i = 0; i < s->op.nseg; i++) {
-		if (s->page[i] && !s->persistent[i])
+		if (s->pgrant[i] >= 0)
+			io->pc.e[s->pgrant[i]].users--;
+		else if (s->page[i])
 			hvc_gnt_unmap(io->hv, s->handle[i], s->page[i]);
 		s->page[i] = NULL;
+		s->pgrant[i] = -1;
 	}
 }
 
 /* Maps every segment; a read writes into the guest's pages. */
 static int map_segments(struct blkio *io, struct slot *s)
 {
-	bool readonly = s->op.op == BLKIF_OP_WRITE;
+	bool readonly = s->op.io == BLKIF_OP_WRITE;
 	char err[200];
 
+	for (unsigned int i = 0; i < s->op.nseg; i++)
+		s->pgrant[i] = -1;
 	for (unsigned int i = 0; i < s->op.nseg; i++) {
 		const struct blk_seg *g = &s->op.seg[i];
 
-		s->persistent[i] = io->d->persistent;
-		s->page[i] = io->d->persistent ? persistent_get(io, g->gref) : NULL;
-		if (!s->page[i]) {
-			s->persistent[i] = false;
-			if (hvc_gnt_map(io->hv, io->d->domid, g->gref, readonly, &s->handle[i],
-					&s->page[i], err, sizeof(err)) < 0) {
-				s->page[i] = NULL;
-				warn(io, err);
-				return -EPERM;
-			}
+		if (io->d->persistent && (s->pgrant[i] = pc_get(io, g->gref)) >= 0) {
+			s->page[i] = io->pc.e[s->pgrant[i]].page;
+		} else if (hvc_gnt_map(io->hv, io->d->domid, g->gref, readonly, &s->handle[i],
+				       &s->page[i], err, sizeof(err)) < 0) {
+			s->page[i] = NULL;
+			warn(io, err);
+			return -EPERM;
 		}
 		s->iov[i].iov_base = (char *)s->page[i] + g->offset;
 		s->iov[i].iov_len = g->len;
@@ -133,11 +228,37 @@ static int map_segments(struct blkio *io, struct slot *s)
 	return 0;
 }
 
+/* Maps an indirect request's pages of segments read-only, decodes a copy, unmaps. */
+static int fetch_indirect(struct blkio *io, struct blk_op *op)
+{
+	const void *pages[BLK_IND_PAGES_MAX] = { NULL };
+	void *mapped[BLK_IND_PAGES_MAX];
+	uint32_t handle[BLK_IND_PAGES_MAX];
+	char err[200];
+	int st = BLKIF_RSP_OKAY;
+	unsigned int n;
+
+	for (n = 0; n < op->nind; n++) {
+		if (hvc_gnt_map(io->hv, io->d->domid, op->ind_gref[n], true, &handle[n], &mapped[n],
+				err, sizeof(err)) < 0) {
+			warn(io, err);
+			st = BLKIF_RSP_ERROR;
+			break;
+		}
+		pages[n] = mapped[n];
+	}
+	if (st == BLKIF_RSP_OKAY)
+		st = blkreq_decode_indirect(op, pages, &io->d->disk);
+	while (n--)
+		hvc_gnt_unmap(io->hv, handle[n], mapped[n]);
+	return st;
+}
+
+/* Writes one response (not yet visible: push_responses() publishes). */
 static void respond(struct blkio *io, uint64_t id, uint8_t op, int16_t status)
 {
 	blkif_response_t *rsp = RING_GET_RESPONSE(&io->ring, io->ring.rsp_prod_pvt);
 	blkif_response_t r;
-	int notify;
 
 	memset(&r, 0, sizeof(r));	/* no stale padding reaches the guest */
 	r.id = id;
@@ -145,10 +266,17 @@ static void respond(struct blkio *io, uint64_t id, uint8_t op, int16_t status)
 	r.status = status;
 	memcpy(rsp, &r, sizeof(r));
 	io->ring.rsp_prod_pvt++;
-	/* ring.h: the write barrier before rsp_prod pairs with the frontend's rmb. */
-	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&io->ring, notify);
 	if (status != BLKIF_RSP_OKAY)
-		io->d->errors++;
+		io->errors++;
+}
+
+static void push_responses(struct blkio *io)
+{
+	int notify;
+
+	/* ring.h: the write barrier before rsp_prod pairs with the frontend's rmb;
+	 * the frontend's rsp_event says whether it wants an event. */
+	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&io->ring, notify);
 	if (notify)
 		hvc_evtchn_kick(io->hv, &io->ev);
 }
@@ -157,7 +285,7 @@ static void submit(struct blkio *io, struct slot *s, int fd)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&io->uring);
 
-	switch (s->op.op) {
+	switch (s->op.io) {
 	case BLKIF_OP_READ:
 		io_uring_prep_readv(sqe, fd, s->iov, s->op.nseg, s->op.offset);
 		break;
@@ -189,14 +317,18 @@ static void handle_request(struct blkio *io, const blkif_request_t *req)
 	struct slot *s = free_slot(io);
 	int st;
 
-	memset(s, 0, sizeof(*s));
-	io->d->reqs++;
+	s->retried = false;
+	io->reqs++;
 	st = blkreq_decode(req, &io->d->disk, &s->op);
+	if (st == BLKIF_RSP_OKAY && s->op.op == BLKIF_OP_INDIRECT) {
+		io->indirect++;
+		st = fetch_indirect(io, &s->op);
+	}
 	if (st != BLKIF_RSP_OKAY) {
 		respond(io, req->id, req->operation, (int16_t)st);
 		return;
 	}
-	if ((s->op.op == BLKIF_OP_READ || s->op.op == BLKIF_OP_WRITE) && map_segments(io, s) < 0) {
+	if ((s->op.io == BLKIF_OP_READ || s->op.io == BLKIF_OP_WRITE) && map_segments(io, s) < 0) {
 		unmap_slot(io, s);
 		respond(io, s->op.id, s->op.op, BLKIF_RSP_ERROR);
 		return;
@@ -205,32 +337,26 @@ static void handle_request(struct blkio *io, const blkif_request_t *req)
 	submit(io, s, io->d->fd);
 }
 
-/* Steps 1 and 2: consume what the frontend produced, bounded by our slots. */
+/* Steps 2 and 3: consume what the frontend produced, bounded by our slots. */
 static void consume(struct blkio *io)
 {
-	int more;
+	RING_IDX rp = __atomic_load_n(&io->ring.sring->req_prod, __ATOMIC_RELAXED);
 
-	do {
-		RING_IDX rp = io->ring.sring->req_prod;
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);	/* pairs with the frontend's wmb */
+	/* More requests outstanding than the ring holds: it lies (RING_REQUEST_PROD_OVERFLOW). */
+	if (rp - io->ring.rsp_prod_pvt > RING_SIZE(&io->ring)) {
+		warn(io, "the frontend's request producer index is beyond the ring; closing the device");
+		io->broken = true;
+		return;
+	}
+	while (io->ring.req_cons != rp && io->inflight < QUEUE_DEPTH) {
+		blkif_request_t req;
 
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);	/* pairs with the frontend's wmb */
-		if (rp - io->ring.req_cons > RING_SIZE(&io->ring)) {
-			warn(io, "the frontend's request producer index is beyond the ring; closing the device");
-			io->broken = true;
-			return;
-		}
-		while (io->ring.req_cons != rp && io->inflight < QUEUE_DEPTH) {
-			blkif_request_t req;
-
-			RING_COPY_REQUEST(&io->ring, io->ring.req_cons, &req);
-			io->ring.req_cons++;
-			handle_request(io, &req);
-		}
-		io_uring_submit(&io->uring);
-		if (io->inflight == QUEUE_DEPTH)
-			return;		/* completions will bring us back */
-		RING_FINAL_CHECK_FOR_REQUESTS(&io->ring, more);
-	} while (more);
+		blkreq_copy(RING_GET_REQUEST(&io->ring, io->ring.req_cons), &req);
+		io->ring.req_cons++;
+		handle_request(io, &req);
+	}
+	io_uring_submit(&io->uring);
 }
 
 static void complete(struct blkio *io, struct io_uring_cqe *cqe)
@@ -247,15 +373,17 @@ static void complete(struct blkio *io, struct io_uring_cqe *cqe)
 		io_uring_submit(&io->uring);
 		return;
 	}
-	if (s->op.op == BLKIF_OP_READ || s->op.op == BLKIF_OP_WRITE)
+	if (s->op.io == BLKIF_OP_READ || s->op.io == BLKIF_OP_WRITE)
 		st = res == (int)s->op.len ? BLKIF_RSP_OKAY : BLKIF_RSP_ERROR;
 	else
 		st = res == 0 ? BLKIF_RSP_OKAY : BLKIF_RSP_ERROR;
-	if (st != BLKIF_RSP_OKAY && res < 0) {
+	if (st != BLKIF_RSP_OKAY) {
 		char msg[160];
 
-		snprintf(msg, sizeof(msg), "%s at byte %llu: %s", blkreq_op_name(s->op.op),
-			 (unsigned long long)s->op.offset, strerror(-res));
+		/* A short write is no success (a full disk says so this way too). */
+		snprintf(msg, sizeof(msg), "%s at byte %llu: %s", blkreq_op_name(s->op.io),
+			 (unsigned long long)s->op.offset,
+			 res < 0 ? strerror(-res) : "short transfer");
 		warn(io, msg);
 	}
 	unmap_slot(io, s);
@@ -281,6 +409,40 @@ static void drain(struct blkio *io)
 		complete(io, cqe);
 		io_uring_cqe_seen(&io->uring, cqe);
 	}
+	push_responses(io);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Something to do without sleeping: requests we have room for, or completions. */
+static bool has_work(struct blkio *io)
+{
+	RING_IDX rp = __atomic_load_n(&io->ring.sring->req_prod, __ATOMIC_RELAXED);
+
+	return (rp != io->ring.req_cons && io->inflight < QUEUE_DEPTH) ||
+	       io_uring_cq_ready(&io->uring);
+}
+
+/* Step 5's spin: notifications stay off while we look. */
+static bool poll_briefly(struct blkio *io)
+{
+	uint64_t end;
+
+	if (!io->d->opts->poll_us)
+		return false;
+	end = now_ns() + (uint64_t)io->d->opts->poll_us * 1000u;
+	do {
+		if (has_work(io))
+			return true;
+		__builtin_ia32_pause();
+	} while (now_ns() < end);
+	return false;
 }
 
 static void *run(void *arg)
@@ -291,16 +453,25 @@ static void *run(void *arg)
 		{ .fd = io->d->stop_fd, .events = POLLIN },
 	};
 
-	consume(io);	/* requests may be waiting already */
-	while (!io->broken) {
+	for (;;) {
+		int more;
+
+		reap(io);
+		consume(io);
+		push_responses(io);
+		if (io->broken)
+			break;
+		if (poll_briefly(io))
+			continue;
+		RING_FINAL_CHECK_FOR_REQUESTS(&io->ring, more);
+		if ((more && io->inflight < QUEUE_DEPTH) || io_uring_cq_ready(&io->uring))
+			continue;
 		if (poll(p, 3, -1) < 0 && errno != EINTR)
 			break;
 		if (p[2].revents)
 			break;
 		hvc_evtchn_ack(io->ev.evfd);
 		hvc_evtchn_ack(io->uring_evfd);
-		reap(io);
-		consume(io);
 	}
 	drain(io);
 	if (io->broken) {
@@ -315,36 +486,76 @@ static void *run(void *arg)
 
 static void release(struct blkio *io)
 {
-	for (unsigned int i = 0; i < io->npgrants; i++)
-		hvc_gnt_unmap(io->hv, io->pgrants[i].handle, io->pgrants[i].page);
-	if (io->ring_page)
-		hvc_gnt_unmap(io->hv, io->ring_handle, io->ring_page);
-	if (io->uring_evfd >= 0) {
+	struct blk_dev *d = io->d;
+
+	pc_release(io);
+	for (unsigned int i = 0; i < io->ring_pages; i++)
+		hvc_gnt_unmap(io->hv, io->ring_handle[i], (char *)io->ring_area + i * PAGE_SIZE);
+	if (io->ring_area)
+		munmap(io->ring_area, (size_t)PAGE_SIZE << d->ring_order);
+	if (io->uring_up)
 		io_uring_queue_exit(&io->uring);
+	if (io->uring_evfd >= 0)
 		close(io->uring_evfd);
-	}
 	hvc_evtchn_close(io->hv, &io->ev);
 	if (io->fd_buffered >= 0)
 		close(io->fd_buffered);
 	if (io->hv >= 0)
 		close(io->hv);	/* pvhv releases anything left */
+	__atomic_fetch_add(&d->reqs, io->reqs, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&d->errors, io->errors, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&d->indirect, io->indirect, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&d->evictions, io->pc.evictions, __ATOMIC_RELAXED);
 	free(io);
 }
 
-static int setup(struct blkio *io, char *err, size_t errlen)
+/* The queue's ring pages, mapped one by one and moved next to each other. */
+static int map_ring(struct blkio *io, const struct blk_queue *q, char *err, size_t errlen)
+{
+	unsigned int n = 1u << io->d->ring_order;
+	int rc;
+
+	io->ring_area = mmap(NULL, (size_t)PAGE_SIZE * n, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (io->ring_area == MAP_FAILED) {
+		io->ring_area = NULL;
+		snprintf(err, errlen, "cannot reserve %u pages for the ring", n);
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		char *want = (char *)io->ring_area + i * PAGE_SIZE;
+		void *page;
+
+		rc = hvc_gnt_map(io->hv, io->d->domid, q->ring_ref[i], false, &io->ring_handle[i], &page,
+				 err, errlen);
+		if (rc < 0)
+			return rc;
+		if (mremap(page, PAGE_SIZE, PAGE_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED, want) != want) {
+			rc = -errno;
+			hvc_gnt_unmap(io->hv, io->ring_handle[i], page);
+			snprintf(err, errlen, "cannot place ring page %u: %s", i, strerror(-rc));
+			return rc;
+		}
+		io->ring_pages = i + 1;
+	}
+	BACK_RING_INIT(&io->ring, (blkif_sring_t *)io->ring_area, (size_t)PAGE_SIZE * n);
+	return 0;
+}
+
+static int setup(struct blkio *io, const struct blk_queue *q, char *err, size_t errlen)
 {
 	struct blk_dev *d = io->d;
+	/* Per queue, as Linux's max_persistent_grants is per ring: a frontend
+	 * spreads its pool over every queue, so a share of it would thrash. */
+	unsigned int pmax = d->persistent ? d->opts->max_persistent : 0;
 	int rc;
 
 	io->hv = hvc_open(d->rundir, err, errlen);
 	if (io->hv < 0)
 		return io->hv;
-	rc = hvc_gnt_map(io->hv, d->domid, d->ring_ref, false, &io->ring_handle, &io->ring_page,
-			 err, errlen);
+	rc = map_ring(io, q, err, errlen);
 	if (rc < 0)
 		return rc;
-	BACK_RING_INIT(&io->ring, (blkif_sring_t *)io->ring_page, 4096);
-	rc = hvc_evtchn_open(io->hv, d->domid, d->remote_port, &io->ev, err, errlen);
+	rc = hvc_evtchn_open(io->hv, d->domid, q->remote_port, &io->ev, err, errlen);
 	if (rc < 0)
 		return rc;
 	io->uring_evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -352,34 +563,68 @@ static int setup(struct blkio *io, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot set up io_uring");
 		return -ENOMEM;
 	}
+	io->uring_up = true;
 	io_uring_register_eventfd(&io->uring, io->uring_evfd);
 	if (d->direct)
 		io->fd_buffered = open(d->params, (d->disk.readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	pc_init(&io->pc, pmax);
 	return 0;
+}
+
+static void stop_queues(struct blk_dev *d)
+{
+	uint64_t one = 1;
+
+	if (write(d->stop_fd, &one, sizeof(one)) < 0)
+		sv_warn("vbd %u/%u: cannot signal its I/O threads", d->domid, d->devid);
+	for (unsigned int i = 0; i < d->nqueues; i++) {
+		struct blk_queue *q = &d->q[i];
+		void *io;
+
+		if (!q->running)
+			continue;
+		pthread_join(q->thread, &io);
+		release(io);
+		q->running = false;
+	}
+	close(d->stop_fd);
+	d->stop_fd = -1;
 }
 
 int blkio_start(struct blk_dev *d)
 {
-	struct blkio *io = calloc(1, sizeof(*io));
 	struct sv_ratelimit rl = SV_RATELIMIT_INIT(10, 1);
 	char err[256] = "";
-	int rc;
+	int rc = 0;
 
-	if (!io)
-		return -ENOMEM;
-	io->d = d;
-	io->hv = io->ev.evfd = io->ev.kick_fd = io->uring_evfd = io->fd_buffered = -1;
-	io->rl = rl;
 	d->stop_fd = eventfd(0, EFD_CLOEXEC);
-	rc = d->stop_fd < 0 ? -errno : setup(io, err, sizeof(err));
-	if (rc == 0)
-		rc = -pthread_create(&d->thread, NULL, run, io);
+	if (d->stop_fd < 0)
+		return -errno;
+	d->disk.max_indirect = d->opts->max_indirect;
+	for (unsigned int i = 0; i < d->nqueues && rc == 0; i++) {
+		struct blkio *io = calloc(1, sizeof(*io));
+
+		if (!io) {
+			rc = -ENOMEM;
+			break;
+		}
+		io->d = d;
+		io->qi = i;
+		io->hv = io->ev.evfd = io->ev.kick_fd = io->uring_evfd = io->fd_buffered = -1;
+		io->rl = rl;
+		rc = setup(io, &d->q[i], err, sizeof(err));
+		if (rc == 0)
+			rc = -pthread_create(&d->q[i].thread, NULL, run, io);
+		if (rc < 0) {
+			sv_warn("vbd %u/%u: cannot connect queue %u: %s", d->domid, d->devid, i,
+				err[0] ? err : strerror(-rc));
+			release(io);
+			break;
+		}
+		d->q[i].running = true;
+	}
 	if (rc < 0) {
-		sv_warn("vbd %u/%u: cannot connect: %s", d->domid, d->devid, err[0] ? err : strerror(-rc));
-		release(io);
-		if (d->stop_fd >= 0)
-			close(d->stop_fd);
-		d->stop_fd = -1;
+		stop_queues(d);
 		return rc;
 	}
 	d->connected = true;
@@ -388,16 +633,8 @@ int blkio_start(struct blk_dev *d)
 
 void blkio_stop(struct blk_dev *d)
 {
-	uint64_t one = 1;
-	void *io;
-
 	if (!d->connected)
 		return;
-	if (write(d->stop_fd, &one, sizeof(one)) < 0)
-		sv_warn("vbd %u/%u: cannot signal its I/O thread", d->domid, d->devid);
-	pthread_join(d->thread, &io);
-	release(io);
-	close(d->stop_fd);
-	d->stop_fd = -1;
+	stop_queues(d);
 	d->connected = false;
 }

@@ -3,7 +3,9 @@ TESTS += tests/integration/hv-boot.sh tests/integration/hv-escape.sh \
 	tests/integration/hv-lifecycle.sh tests/integration/hv-bad-input.sh \
 	tests/integration/toolstack-xs.sh tests/integration/hv-dying.sh \
 	tests/integration/blk-host.sh tests/integration/evtchn-two-guests.sh \
-	tests/integration/console-viewers.sh
+	tests/integration/console-viewers.sh \
+	tests/integration/blk-hostile.sh tests/integration/blk-cycle.sh \
+	tests/integration/blk-mq.sh tests/integration/blk-enospc.sh
 # The legacy ATA driver against pvdm (pvfront/legacy/ata.c).
 TESTS += tests/integration/guest-ide.sh
 EXTRA_DIST += tests/integration/guest-ide.sh
@@ -12,6 +14,9 @@ EXTRA_DIST += tests/integration/lib.sh tests/integration/hv-boot.sh \
 	tests/integration/hv-bad-input.sh tests/integration/toolstack-xs.sh \
 	tests/integration/hv-dying.sh tests/integration/blk-host.sh \
 	tests/integration/evtchn-two-guests.sh tests/integration/console-viewers.sh \
+	tests/integration/blk-lib.sh tests/integration/blk-hostile.sh \
+	tests/integration/blk-cycle.sh tests/integration/blk-mq.sh \
+	tests/integration/blk-enospc.sh \
 	tests/unit/cunit-main.h
 
 # A dom0 program that holds a grant mapping, for hv-dying.sh.

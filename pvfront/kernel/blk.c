@@ -118,6 +118,7 @@ static int open_xen(unsigned int devid)
 
 	/* blk-persistent=0 turns persistent grants off (for tests). */
 	blkfront_offer_persistent(strcmp(cmdline_get("blk-persistent", "1"), "0") != 0);
+	blkfront_offer_queues(cmdline_get("blk-queues", ""));
 	rc = blkfront_open(devid, &fe);
 	if (rc < 0) {
 		int st = blkfront_last_backend_state();

@@ -56,6 +56,8 @@ static const struct workload workloads[] = {
 	{ "blk-verify", workload_blk_verify },
 	{ "blkbench", workload_blkbench },
 	{ "pio-test", workload_pio_test },
+	{ "blk-hostile", workload_blk_hostile },
+	{ "blk-cycle", workload_blk_cycle },
 };
 
 __attribute__((noreturn)) void pvos_main(const start_info_t *si);

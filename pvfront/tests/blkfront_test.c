@@ -26,7 +26,7 @@
 #define NWATCH		8
 #define DISK_SECTORS	1000
 
-enum mode { GOOD, BAD_ID, WRONG_OP, PROD_PAST, STATUS_ERROR };
+enum mode { GOOD, BAD_ID, WRONG_OP, PROD_PAST, STATUS_ERROR, HOLD };
 
 static struct xenstore_domain_interface *xs;
 static uint32_t d_req_cons, d_rsp_prod;
@@ -37,6 +37,7 @@ static size_t d_out_len;
 static char keys[NKEYS][128], vals[NKEYS][128];
 static char wpath[NWATCH][128], wtoken[NWATCH][32];
 static enum mode mode;
+static bool restartable;	/* the backend comes back after Closed */
 static RING_IDX be_req_cons;
 static unsigned int be_requests;
 static uint8_t disk[DISK_SECTORS * 512];
@@ -223,8 +224,11 @@ static void be_run(void)
 		st_set(BE "/state", "5");
 	} else if (strcmp(st, "6") == 0 && strcmp(bst, "6") != 0) {
 		st_set(BE "/state", "6");
+	} else if (strcmp(st, "1") == 0 && strcmp(bst, "6") == 0 && restartable) {
+		be_req_cons = 0;	/* a new ring comes */
+		st_set(BE "/state", "2");
 	}
-	if (!s || strcmp(st_get(BE "/state"), "4") != 0)
+	if (!s || strcmp(st_get(BE "/state"), "4") != 0 || mode == HOLD)
 		return;
 	while (be_req_cons != s->req_prod) {
 		blkif_request_t rq;
@@ -266,9 +270,11 @@ static void setup(const char *persistent)
 	be_req_cons = 0;
 	be_requests = 0;
 	mode = GOOD;
+	restartable = false;
 	for (size_t i = 0; i < sizeof(disk); i++)
 		disk[i] = (uint8_t)(i * 7 + i / 512);
 	test_block_hook = dom0_run;
+	blkfront_set_pool_pages(128);	/* the test arena is 512 pages */
 	CU_ASSERT_EQUAL(xenbus_init(xs, XS_PORT), 0);
 	st_set(FE "/backend", BE);
 	st_set(FE "/backend-id", "0");
@@ -398,6 +404,62 @@ static void test_backend_closes(void)
 	teardown(d);
 }
 
+/* The backend restarts the device with a request outstanding: it is issued again. */
+static void test_backend_restarts(void)
+{
+	static uint8_t buf[8192];
+	struct blkfront_req r = { .op = BLKIF_OP_READ, .sector = 40, .buf = buf, .len = sizeof(buf) };
+	struct blkfront_stats stats;
+	struct blkfront_dev *d;
+
+	setup("1");
+	d = open_dev();
+	restartable = true;
+	mode = HOLD;
+	CU_ASSERT_EQUAL(blkfront_submit(d, &r), 0);
+	blkfront_kick(d);
+	dom0_run();
+	CU_ASSERT_EQUAL(r.status, 1);		/* held by the backend */
+	mode = GOOD;
+	st_set(BE "/state", "5");		/* it closes the device by itself */
+	for (int i = 0; i < 20 && r.status == 1; i++)
+		CU_ASSERT_EQUAL(blkfront_wait(d), 0);
+	CU_ASSERT_EQUAL(r.status, 0);
+	CU_ASSERT_EQUAL(memcmp(buf, disk + 40 * 512, sizeof(buf)), 0);
+	CU_ASSERT_STRING_EQUAL(fe_state(), "4");
+	blkfront_get_stats(d, &stats);
+	CU_ASSERT_EQUAL(stats.reconnects, 1);
+	CU_ASSERT_EQUAL(stats.resubmitted, 1);
+	CU_ASSERT_EQUAL(blkfront_outstanding(d), 0);
+	CU_ASSERT_EQUAL(blkfront_io(d, BLKIF_OP_READ, 0, buf, sizeof(buf)), 0);
+	teardown(d);
+}
+
+/* Adjacent requests submitted together go as one ring request. */
+static void test_merging(void)
+{
+	static uint8_t buf[3 * 4096];
+	struct blkfront_req r[3];
+	struct blkfront_stats stats;
+	struct blkfront_dev *d;
+
+	setup("1");
+	d = open_dev();
+	for (int i = 0; i < 3; i++) {
+		r[i] = (struct blkfront_req){ .op = BLKIF_OP_READ, .sector = 100 + 8 * (uint64_t)i,
+					      .buf = buf + 4096 * i, .len = 4096 };
+		CU_ASSERT_EQUAL(blkfront_submit(d, &r[i]), 0);
+	}
+	be_requests = 0;
+	while (r[0].status == 1 || r[1].status == 1 || r[2].status == 1)
+		CU_ASSERT_EQUAL_FATAL(blkfront_wait(d), 0);
+	CU_ASSERT_EQUAL(be_requests, 1);
+	CU_ASSERT_EQUAL(memcmp(buf, disk + 100 * 512, sizeof(buf)), 0);
+	blkfront_get_stats(d, &stats);
+	CU_ASSERT_EQUAL(stats.merged, 2);
+	teardown(d);
+}
+
 static void test_backend_never_ready(void)
 {
 	struct blkfront_dev *d = NULL;
@@ -439,6 +501,8 @@ void add_blkfront_suite(void)
 	CU_add_test(s, "rsp_prod past the requests made", test_prod_past);
 	CU_add_test(s, "an error status fails one request", test_status_error);
 	CU_add_test(s, "the backend closes by itself", test_backend_closes);
+	CU_add_test(s, "the backend restarts: requests issued again", test_backend_restarts);
+	CU_add_test(s, "adjacent requests are merged", test_merging);
 	CU_add_test(s, "a backend that is closed already", test_backend_never_ready);
 	CU_add_test(s, "a backend that never gets ready times out", test_backend_never_comes);
 }

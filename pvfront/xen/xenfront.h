@@ -238,12 +238,26 @@ int xenbus_errno_from_name(const char *name);
 #define BLKFRONT_MAX_DEVS	4
 /* How long the handshake waits for each backend state. */
 #define BLKFRONT_STATE_TIMEOUT_NS	(30ULL * 1000000000ULL)
-/* One ring request: BLKIF_MAX_SEGMENTS_PER_REQUEST (11) pages. */
+/* How long a backend still Closed gets to answer our Initialising with InitWait. */
+#define BLKFRONT_REOPEN_NS		(5ULL * 1000000000ULL)
+/* One blkfront_req: BLKIF_MAX_SEGMENTS_PER_REQUEST (11) pages. */
 #define BLKFRONT_MAX_BYTES	(11u * 4096u)
+/* Queues we use at most, and by default (blkfront_offer_queues()). */
+#define BLKFRONT_MAX_QUEUES	4
+#define BLKFRONT_DEFAULT_QUEUES	1
+/* Ring pages per queue at most: 1 << 2 = 4 pages, 128 requests. */
+#define BLKFRONT_RING_ORDER_MAX	2
+/* Segments per ring request with indirect descriptors (256 KiB). */
+#define BLKFRONT_SEGS_MAX	64
+/* blkfront_reqs merged into one ring request at most. */
+#define BLKFRONT_MERGE_MAX	16
+/* Bounce pages per device (2 MiB), persistently granted when both agree. */
+#define BLKFRONT_POOL_PAGES	512
+#define BLKFRONT_POOL_PAGES_MAX	1024
 
 struct blkfront_dev;
 
-/* What the backend advertised (blkif.h), as read at connect. */
+/* What the backend advertised (blkif.h), as read at connect, and what we use. */
 struct blkfront_info {
 	unsigned int devid;
 	domid_t backend_id;
@@ -251,7 +265,19 @@ struct blkfront_info {
 	uint32_t sector_size;
 	uint32_t vdisk_info;		/* VDISK_* */
 	bool readonly, flush, discard, persistent;
-	uint32_t max_indirect_segments;	/* advertised; not used */
+	uint32_t max_indirect_segments;	/* advertised */
+	unsigned int nqueues;		/* in use */
+	unsigned int ring_pages;	/* per queue */
+	unsigned int segs_per_request;	/* 11, or more with indirect requests */
+};
+
+/* Counters since blkfront_open(). */
+struct blkfront_stats {
+	unsigned long requests;		/* ring requests */
+	unsigned long indirect;		/* of which BLKIF_OP_INDIRECT */
+	unsigned long merged;		/* blkfront_reqs merged into another's */
+	unsigned long reconnects;	/* the backend restarted the device */
+	unsigned long resubmitted;	/* requests issued again after one */
 };
 
 /*
@@ -260,7 +286,8 @@ struct blkfront_info {
  * writes; buf is any memory of the caller's, which stays the caller's (the
  * data goes through the device's own bounce pages). status is 1 while in
  * flight, then 0 or a negative Xen errno; done (may be NULL) runs from
- * blkfront_poll()/blkfront_wait() when the response came.
+ * blkfront_poll()/blkfront_wait() when the response came. next is
+ * blkfront's own.
  */
 struct blkfront_req {
 	uint8_t op;
@@ -270,6 +297,7 @@ struct blkfront_req {
 	int status;
 	void (*done)(struct blkfront_req *r);
 	void *data;
+	struct blkfront_req *next;
 };
 
 /*
@@ -283,13 +311,31 @@ int blkfront_open(unsigned int devid, struct blkfront_dev **dev_out);
 int blkfront_last_backend_state(void);
 /* Whether later opens write feature-persistent=1 (the default) or 0. */
 void blkfront_offer_persistent(bool offer);
+/*
+ * How many queues later opens use at most: n is "1".."4" (the guest's
+ * blk-queues=); NULL, "" or anything else means BLKFRONT_DEFAULT_QUEUES.
+ * The backend may offer fewer.
+ */
+void blkfront_offer_queues(const char *n);
+/* Bounce pages of later opens (BLKFRONT_SEGS_MAX + 1 .. BLKFRONT_POOL_PAGES_MAX). */
+void blkfront_set_pool_pages(unsigned int n);
+/* The ring-page-order later opens use at most (0..BLKFRONT_RING_ORDER_MAX). */
+void blkfront_offer_ring_order(unsigned int order);
 const struct blkfront_info *blkfront_get_info(const struct blkfront_dev *dev);
+void blkfront_get_stats(const struct blkfront_dev *dev, struct blkfront_stats *out);
 const char *blkfront_backend(const struct blkfront_dev *dev);
 const char *blkfront_state_name(int state);
 
-/* Queue one request; -XEN_EBUSY when all ring slots are in use. */
+/*
+ * Queue one request; -XEN_EBUSY when no ring slot or bounce page is free.
+ * It goes to the backend at the next blkfront_kick(), blkfront_poll() or
+ * blkfront_wait(); until then a request that continues it (same op, the
+ * next sector) may be merged into the same ring request.
+ */
 int blkfront_submit(struct blkfront_dev *dev, struct blkfront_req *req);
-/* Take responses that arrived; returns how many. Never blocks. */
+/* Put what was submitted on the rings and notify the backend if it asked. */
+void blkfront_kick(struct blkfront_dev *dev);
+/* Kick, then take responses that arrived; returns how many. Never blocks. */
 unsigned int blkfront_poll(struct blkfront_dev *dev);
 /* Block until something happened, then poll; -XEN_EIO once broken. */
 int blkfront_wait(struct blkfront_dev *dev);
@@ -303,5 +349,12 @@ int blkfront_flush(struct blkfront_dev *dev);
 
 /* Wait for what is outstanding, go Closing/Closed with the backend, free. */
 void blkfront_close(struct blkfront_dev *dev);
+
+/*
+ * For workloads that play a hostile frontend: queue 0's ring and event
+ * channel as they are (NULL if not connected), and the backend's state now.
+ */
+blkif_front_ring_t *blkfront_raw_ring(struct blkfront_dev *dev, evtchn_port_t *port_out);
+int blkfront_backend_state(struct blkfront_dev *dev);
 
 #endif /* PVFRONT_XENFRONT_H */

@@ -49,5 +49,7 @@ __attribute__((noreturn)) void workload_blk_fill(void);
 __attribute__((noreturn)) void workload_blk_verify(void);
 __attribute__((noreturn)) void workload_blkbench(void);
 __attribute__((noreturn)) void workload_pio_test(void);
+__attribute__((noreturn)) void workload_blk_hostile(void);
+__attribute__((noreturn)) void workload_blk_cycle(void);
 
 #endif /* PVOS_KERNEL_H */
