@@ -10,7 +10,7 @@ dom0_libdomcfg_a_CFLAGS = $(AM_CFLAGS) $(LIBXML2_CFLAGS) $(UUID_CFLAGS)
 schemasdir = $(pkgdatadir)/schemas
 dist_schemas_DATA = dom0/domain.rng
 
-EXTRA_DIST += examples/hello.xml examples/pvdisk.xml examples/full.xml
+EXTRA_DIST += examples/hello.xml examples/pvdisk.xml examples/full.xml examples/idedisk.xml
 
 check_PROGRAMS += tests/unit/test-domcfg
 TESTS += tests/unit/test-domcfg

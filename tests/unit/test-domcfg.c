@@ -299,7 +299,7 @@ static void test_golden(void)
 
 static void test_examples(void)
 {
-	static const char *const names[] = { "hello.xml", "pvdisk.xml", "full.xml" };
+	static const char *const names[] = { "hello.xml", "pvdisk.xml", "full.xml", "idedisk.xml" };
 	char path[PATH_MAX * 2], *err = NULL;
 	struct domcfg cfg;
 	size_t i;
