@@ -41,6 +41,7 @@ static const struct daemon daemons[] = {
 	{ "pvxenstored", "xenstored/socket", SOCK_STREAM, false },
 	{ "pvconsoled", "pvconsoled.sock", SOCK_STREAM, false },
 	{ "pvblkback", NULL, 0, false },
+	{ "pvnetback", NULL, 0, false },
 };
 
 static void sleep_ms(long ms)

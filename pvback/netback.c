@@ -1,0 +1,504 @@
+/*
+ * netback.c: pvnetback, the network backend: the XenStore watch loop,
+ * the tap devices and the xenbus state machine of every vif (netif.h,
+ * reference §4.4; docs/xenbus.md).
+ *
+ * Any watch event makes the daemon reconcile: it finds new vif
+ * directories under /local/domain/0/backend/vif, and for each compares
+ * the frontend's state with ours and takes the step the protocol
+ * prescribes, whatever order events came in:
+ *
+ *   new directory    create the tap vif<domid>.<devid>, put it on the
+ *                    bridge, bring it up, advertise features, -> InitWait
+ *                    (no such bridge: an error node, -> Closed)
+ *   fe Initialised   read tx-ring-ref, rx-ring-ref, event-channel,
+ *   or Connected     request-rx-copy, feature-rx-notify; map, bind, start
+ *                    the I/O thread; -> Connected
+ *   fe Closing       -> Closing
+ *   fe Closed        stop the I/O thread (unmapping everything); -> Closed
+ *   fe Initialising  (after Closed) -> InitWait again, ready to reconnect
+ *   directory gone   stop the vif, close (and so delete) its tap, forget it
+ *
+ * Errors in what the frontend wrote close the vif, never the daemon; so
+ * does a frontend whose ring indices lie (netio.c flags it and wakes the
+ * main loop, which closes the vif).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <linux/if_tun.h>
+#include <linux/sockios.h>
+#include <net/if_arp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <xenstore.h>
+#include <xen/io/xenbus.h>
+
+#include "netback-priv.h"
+#include "hvclient.h"
+#include "sv.h"
+
+#define BACKEND_DIR	"/local/domain/0/backend/vif"
+
+static struct {
+	const char *rundir;
+	struct xs_handle *xs;
+	struct net_dev *devs;
+	int wake_fd;		/* an I/O thread gave up on its frontend */
+	int sock;		/* for interface ioctls */
+} nb;
+
+static char *xs_get(const char *dir, const char *key)
+{
+	char path[256];
+	unsigned int len;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, key);
+	return xs_read(nb.xs, XBT_NULL, path, &len);
+}
+
+static int xs_get_u32(const char *dir, const char *key, uint32_t *out)
+{
+	char *v = xs_get(dir, key);
+	int rc = v ? sv_parse_u32(v, out) : -ENOENT;
+
+	free(v);
+	return rc;
+}
+
+static bool xs_put(xs_transaction_t t, const char *dir, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static bool xs_put(xs_transaction_t t, const char *dir, const char *key, const char *fmt, ...)
+{
+	char path[256], val[256];
+	va_list ap;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, key);
+	va_start(ap, fmt);
+	vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	return xs_write(nb.xs, t, path, val, strlen(val));
+}
+
+/*
+ * Our state, written only while the vif's directory is still there: in a
+ * transaction that first reads its frontend key, so a directory the
+ * toolstack just removed is not brought back as a lone state node.
+ */
+static bool set_state(struct net_dev *d, int state)
+{
+	char path[256];
+
+	d->state = state;
+	snprintf(path, sizeof(path), "%s/frontend", d->bpath);
+	for (int tries = 0; tries < 16; tries++) {
+		xs_transaction_t t = xs_transaction_start(nb.xs);
+		unsigned int len;
+		char *fe = t != XBT_NULL ? xs_read(nb.xs, t, path, &len) : NULL;
+		bool ok = fe && xs_put(t, d->bpath, "state", "%d", state);
+
+		free(fe);
+		if (t == XBT_NULL)
+			return false;
+		if (xs_transaction_end(nb.xs, t, !ok) && ok)
+			return true;
+		if (!ok || errno != EAGAIN)
+			return false;
+	}
+	return false;
+}
+
+/* A vif that cannot work: say why where the toolstack looks, and close it. */
+static void fail(struct net_dev *d, const char *why)
+{
+	sv_warn("vif %u/%u: %s", d->domid, d->devid, why);
+	xs_put(XBT_NULL, d->bpath, "error", "%s", why);
+	set_state(d, XenbusStateClosed);
+}
+
+static int ifr_ioctl(unsigned long req, struct ifreq *ifr)
+{
+	return ioctl(nb.sock, req, ifr) < 0 ? -errno : 0;
+}
+
+/*
+ * The tap's own MAC is fe:ff:ff:ff:ff:ff, as Xen's vif scripts set it:
+ * the guest's MAC is the guest's, and a bridge, which takes the lowest
+ * MAC of its ports, never takes this one.
+ */
+static int tap_configure(struct net_dev *d, char *err, size_t errlen)
+{
+	struct ifreq ifr;
+	int rc;
+
+	memset(&ifr, 0, sizeof(ifr));
+	sv_strlcpy(ifr.ifr_name, d->ifname, sizeof(ifr.ifr_name));
+	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+	memset(ifr.ifr_hwaddr.sa_data, 0xff, 6);
+	ifr.ifr_hwaddr.sa_data[0] = (char)0xfe;
+	rc = ifr_ioctl(SIOCSIFHWADDR, &ifr);
+	if (rc == 0 && d->bridge[0]) {
+		memset(&ifr, 0, sizeof(ifr));
+		sv_strlcpy(ifr.ifr_name, d->bridge, sizeof(ifr.ifr_name));
+		ifr.ifr_ifindex = (int)if_nametoindex(d->ifname);
+		rc = ifr_ioctl(SIOCBRADDIF, &ifr);
+		if (rc < 0) {
+			snprintf(err, errlen, "cannot add %s to the bridge %s: %s", d->ifname, d->bridge,
+				 strerror(-rc));
+			return rc;
+		}
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	sv_strlcpy(ifr.ifr_name, d->ifname, sizeof(ifr.ifr_name));
+	if (rc == 0)
+		rc = ifr_ioctl(SIOCGIFFLAGS, &ifr);
+	ifr.ifr_flags |= IFF_UP;
+	if (rc == 0)
+		rc = ifr_ioctl(SIOCSIFFLAGS, &ifr);
+	if (rc < 0)
+		snprintf(err, errlen, "cannot set up %s: %s", d->ifname, strerror(-rc));
+	return rc;
+}
+
+/* The tap: gone with its descriptor (it is not persistent). */
+static int tap_create(struct net_dev *d, char *err, size_t errlen)
+{
+	struct ifreq ifr;
+	int rc;
+
+	if (d->bridge[0] && if_nametoindex(d->bridge) == 0) {
+		snprintf(err, errlen, "there is no bridge %s on this host; create it with: ip link add %s type bridge",
+			 d->bridge, d->bridge);
+		return -ENODEV;
+	}
+	d->tap_fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (d->tap_fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot open /dev/net/tun: %s", strerror(-rc));
+		return rc;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	sv_strlcpy(ifr.ifr_name, d->ifname, sizeof(ifr.ifr_name));
+	if (ioctl(d->tap_fd, TUNSETIFF, &ifr) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot create the tap %s: %s", d->ifname, strerror(-rc));
+		return rc;
+	}
+	return tap_configure(d, err, errlen);
+}
+
+/* A bridge name from XenStore: a plain interface name, or none. */
+static bool read_bridge(struct net_dev *d)
+{
+	char *br = xs_get(d->bpath, "bridge");
+	bool ok = true;
+
+	d->bridge[0] = '\0';
+	if (br) {
+		ok = br[0] && strlen(br) < sizeof(d->bridge) && !strchr(br, '/');
+		if (ok)
+			sv_strlcpy(d->bridge, br, sizeof(d->bridge));
+	}
+	free(br);
+	return ok;
+}
+
+/* A new vif directory: make its tap and wait for the frontend. */
+static int probe(struct net_dev *d)
+{
+	char *fe = xs_get(d->bpath, "frontend");
+	char err[256] = "";
+	uint32_t fe_id;
+	int rc = -EINVAL;
+
+	if (!fe || xs_get_u32(d->bpath, "frontend-id", &fe_id) < 0 || fe_id != d->domid ||
+	    strlen(fe) >= sizeof(d->fpath)) {
+		fail(d, "the backend directory has no usable frontend or frontend-id");
+		goto out;
+	}
+	sv_strlcpy(d->fpath, fe, sizeof(d->fpath));
+	if (!read_bridge(d)) {
+		fail(d, "the bridge key is not an interface name");
+		goto out;
+	}
+	rc = tap_create(d, err, sizeof(err));
+	if (rc < 0) {
+		fail(d, err);
+		goto out;
+	}
+	/* netif.h: what we implement, and nothing more (no GSO, no checksum offload). */
+	xs_put(XBT_NULL, d->bpath, "feature-rx-copy", "1");
+	xs_put(XBT_NULL, d->bpath, "feature-rx-flip", "0");
+	xs_put(XBT_NULL, d->bpath, "feature-rx-notify", "1");
+	xs_put(XBT_NULL, d->bpath, "feature-sg", "1");
+	xs_put(XBT_NULL, d->bpath, "feature-gso-tcpv4", "0");
+	xs_put(XBT_NULL, d->bpath, "feature-gso-tcpv6", "0");
+	xs_put(XBT_NULL, d->bpath, "feature-ipv6-csum-offload", "0");
+	xs_put(XBT_NULL, d->bpath, "feature-split-event-channels", "0");
+	xs_put(XBT_NULL, d->bpath, "vifname", "%s", d->ifname);
+	set_state(d, XenbusStateInitWait);
+	xs_watch(nb.xs, d->fpath, "fe");
+	d->probed = true;
+	sv_info("vif %u/%u: %s%s%s waiting for the frontend", d->domid, d->devid, d->ifname,
+		d->bridge[0] ? " on " : "", d->bridge);
+out:
+	free(fe);
+	return rc;
+}
+
+/* What the frontend wrote about its rings; a reason to refuse, or NULL. */
+static const char *read_rings(struct net_dev *d)
+{
+	uint32_t v;
+
+	if (xs_get_u32(d->fpath, "multi-queue-num-queues", &v) == 0 && v > 1)
+		return "more than one queue, which we did not offer";
+	if (xs_get_u32(d->fpath, "tx-ring-ref", &d->tx_ref) < 0 ||
+	    xs_get_u32(d->fpath, "rx-ring-ref", &d->rx_ref) < 0)
+		return "tx-ring-ref or rx-ring-ref is missing";
+	if (xs_get_u32(d->fpath, "event-channel", &d->remote_port) < 0)
+		return "event-channel is missing (split event channels are not offered)";
+	/* netif.h: request-rx-copy; we do not flip pages. */
+	if (xs_get_u32(d->fpath, "request-rx-copy", &v) < 0 || v != 1)
+		return "request-rx-copy is not 1 (we only copy)";
+	d->rx_notify = xs_get_u32(d->fpath, "feature-rx-notify", &v) == 0 && v == 1;
+	return NULL;
+}
+
+static void connect_vif(struct net_dev *d)
+{
+	const char *bad = read_rings(d);
+
+	if (bad) {
+		sv_warn("vif %u/%u: the frontend wrote rings we cannot use (%s); closing", d->domid,
+			d->devid, bad);
+		xs_put(XBT_NULL, d->bpath, "error", "%s", bad);
+		set_state(d, XenbusStateClosing);
+		return;
+	}
+	d->rundir = nb.rundir;
+	if (netio_start(d) < 0) {
+		set_state(d, XenbusStateClosing);
+		return;
+	}
+	if (!set_state(d, XenbusStateConnected)) {
+		netio_stop(d);
+		set_state(d, XenbusStateClosing);
+		return;
+	}
+	sv_info("vif %u/%u: connected (%s, %s)", d->domid, d->devid, d->ifname,
+		d->rx_notify ? "rx notify" : "no rx notify: polling");
+}
+
+static void step(struct net_dev *d)
+{
+	uint32_t fe = XenbusStateClosed;
+
+	if (xs_get_u32(d->fpath, "state", &fe) < 0)
+		fe = XenbusStateClosed;		/* the frontend went away */
+	switch (fe) {
+	case XenbusStateInitialised:
+	case XenbusStateConnected:
+		if (!d->connected && d->state == XenbusStateInitWait)
+			connect_vif(d);
+		break;
+	case XenbusStateClosing:
+		if (d->state != XenbusStateClosing && d->state != XenbusStateClosed)
+			set_state(d, XenbusStateClosing);
+		break;
+	case XenbusStateClosed:
+		netio_stop(d);
+		if (d->state != XenbusStateClosed && d->state != XenbusStateInitWait)
+			set_state(d, XenbusStateClosed);
+		break;
+	case XenbusStateInitialising:
+		if (d->state == XenbusStateClosed && d->probed) {
+			netio_stop(d);
+			set_state(d, XenbusStateInitWait);	/* ready to reconnect */
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static void forget(struct net_dev *d)
+{
+	struct net_dev **pp;
+
+	netio_stop(d);
+	if (d->probed)
+		xs_unwatch(nb.xs, d->fpath, "fe");
+	if (d->tap_fd >= 0)
+		close(d->tap_fd);	/* deletes the tap */
+	for (pp = &nb.devs; *pp; pp = &(*pp)->next) {
+		if (*pp == d) {
+			*pp = d->next;
+			break;
+		}
+	}
+	sv_info("vif %u/%u: removed (tx %llu packets, %llu refused; rx %llu, %llu dropped)", d->domid,
+		d->devid, (unsigned long long)d->tx_pkts, (unsigned long long)d->tx_errors,
+		(unsigned long long)d->rx_pkts, (unsigned long long)d->rx_dropped);
+	free(d);
+}
+
+static struct net_dev *find(unsigned int domid, unsigned int devid)
+{
+	for (struct net_dev *d = nb.devs; d; d = d->next)
+		if (d->domid == domid && d->devid == devid)
+			return d;
+	return NULL;
+}
+
+static void add(uint32_t domid, uint32_t devid)
+{
+	struct net_dev *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return;
+	d->domid = domid;
+	d->devid = devid;
+	d->tap_fd = d->stop_fd = -1;
+	d->wake_fd = nb.wake_fd;
+	snprintf(d->bpath, sizeof(d->bpath), "%s/%u/%u", BACKEND_DIR, domid, devid);
+	snprintf(d->ifname, sizeof(d->ifname), "vif%u.%u", domid, devid);
+	d->next = nb.devs;
+	nb.devs = d;
+	if (probe(d) < 0 && d->tap_fd >= 0) {
+		close(d->tap_fd);
+		d->tap_fd = -1;
+	}
+}
+
+static void discover(void)
+{
+	unsigned int ndom = 0, ndev;
+	char **doms = xs_directory(nb.xs, XBT_NULL, BACKEND_DIR, &ndom), **devs, path[128];
+
+	for (unsigned int i = 0; doms && i < ndom; i++) {
+		uint32_t domid, devid;
+
+		if (sv_parse_u32(doms[i], &domid) < 0 || domid > 0xffff)
+			continue;
+		snprintf(path, sizeof(path), "%s/%u", BACKEND_DIR, domid);
+		devs = xs_directory(nb.xs, XBT_NULL, path, &ndev);
+		for (unsigned int j = 0; devs && j < ndev; j++) {
+			if (sv_parse_u32(devs[j], &devid) == 0 && devid <= 0xffff && !find(domid, devid))
+				add(domid, devid);
+		}
+		free(devs);
+	}
+	free(doms);
+}
+
+/* Vifs whose I/O thread gave up on a misbehaving frontend: close them. */
+static void close_broken(void)
+{
+	hvc_evtchn_ack(nb.wake_fd);	/* drains any eventfd */
+	for (struct net_dev *d = nb.devs; d; d = d->next) {
+		if (!d->broken)
+			continue;
+		d->broken = false;
+		netio_stop(d);
+		xs_put(XBT_NULL, d->bpath, "error", "the frontend broke the ring protocol");
+		set_state(d, XenbusStateClosing);
+		sv_warn("vif %u/%u: closed: its frontend broke the ring protocol", d->domid, d->devid);
+	}
+}
+
+static void reconcile(void)
+{
+	unsigned int n;
+	char **ev = xs_read_watch(nb.xs, &n);
+
+	free(ev);
+	discover();
+	for (struct net_dev *d = nb.devs, *next; d; d = next) {
+		char *st = xs_get(d->bpath, "state");
+
+		next = d->next;
+		if (!st)
+			forget(d);	/* the toolstack removed the vif */
+		else
+			step(d);
+		free(st);
+	}
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: pvnetback [--rundir DIR]\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "rundir", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char path[PATH_MAX];
+	struct pollfd p[3];
+	sigset_t set;
+	int c;
+
+	sv_log_init("pvnetback", SV_LOG_INFO);
+	nb.rundir = sv_rundir(NULL);
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'r') {
+			usage();
+			return 2;
+		}
+		nb.rundir = optarg;
+	}
+	nb.sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (nb.sock < 0) {
+		sv_err("cannot open a socket for interface ioctls: %s", strerror(errno));
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/xenstored/socket", nb.rundir);
+	setenv("XENSTORED_PATH", path, 1);
+	nb.xs = xs_open(0);
+	if (!nb.xs || !xs_watch(nb.xs, BACKEND_DIR, "be")) {
+		sv_err("cannot watch %s in XenStore at %s: is pvxenstored running?", BACKEND_DIR, path);
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	nb.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	p[0] = (struct pollfd){ .fd = xs_fileno(nb.xs), .events = POLLIN };
+	p[1] = (struct pollfd){ .fd = signalfd(-1, &set, SFD_CLOEXEC), .events = POLLIN };
+	p[2] = (struct pollfd){ .fd = nb.wake_fd, .events = POLLIN };
+	snprintf(path, sizeof(path), "%s/pvnetback.pid", nb.rundir);
+	sv_pidfile_write(path);
+	sv_info("serving %s", BACKEND_DIR);
+	while (poll(p, 3, -1) >= 0 || errno == EINTR) {
+		if (p[1].revents)
+			break;
+		if (p[2].revents)
+			close_broken();
+		if (p[0].revents)
+			reconcile();
+	}
+	while (nb.devs)
+		forget(nb.devs);
+	unlink(path);
+	sv_info("stopped");
+	return 0;
+}
