@@ -11,3 +11,9 @@ bench_xs_bench_SOURCES = bench/xs-bench.c
 noinst_PROGRAMS += bench/evtchn-peer
 bench_evtchn_peer_SOURCES = bench/evtchn-peer.c
 bench_evtchn_peer_LDADD = common/libsv.a
+
+# The native baseline of pvbench: blkbench's cases on a host file.
+pkglibexec_PROGRAMS += bench/blk-native
+bench_blk_native_SOURCES = bench/blk-native.c
+bench_blk_native_CFLAGS = $(AM_CFLAGS) $(LIBURING_CFLAGS)
+bench_blk_native_LDADD = $(LIBURING_LIBS)
