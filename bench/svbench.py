@@ -217,24 +217,40 @@ def wait_for(pred, limit=60, what="a result"):
     raise BenchError("timed out after %d s waiting for %s" % (limit, what))
 
 
-def prim_run(host, poll_us=0, via_pvhv=False, count=2100):
-    """Boot init=prim-bench peer=dom0, answer its round trips with evtchn-peer;
-    the guest's console text."""
+def prim_run(host, poll_us=0, via_pvhv=False):
+    """Boot init=prim-bench peer=dom0 and answer its round trips with
+    evtchn-peer until the guest powers off; the guest's console text.
+
+    The peer is stopped when the guest is done rather than after a count,
+    so it never waits out its 30 s of silence for events that will not
+    come, whatever number of rounds the guest makes."""
     name, path = host.xml("init=prim-bench peer=dom0 poll_us=%d" % poll_us)
     host.ctl("create", path)
+    peer = None
     try:
         def port():
             m = re.search(r"prim-bench: peer-port (\d+)", host.console(name))
             return m and m.group(1)
         p = wait_for(port, what="prim-bench's peer port")
         domid = str(host.domain(name)["domid"])
-        sh(host.tools.helper("evtchn-peer"), "--rundir", host.rundir, "--domid", domid,
-           "--port", p, "--count", str(count), "--poll-us", str(poll_us),
-           *(["--via-pvhv"] if via_pvhv else []), env=host.env)
+        peer = subprocess.Popen(
+            [host.tools.helper("evtchn-peer"), "--rundir", host.rundir, "--domid", domid,
+             "--port", p, "--count", "4000000000", "--poll-us", str(poll_us)]
+            + (["--via-pvhv"] if via_pvhv else []),
+            env=host.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            return host.finish(name, limit=120)
+        except BenchError as e:
+            peer.terminate()
+            raise BenchError("%s; evtchn-peer said: %s" % (e, peer.communicate()[1].strip() or "nothing"))
     except BaseException:
         host.destroy(name)
         raise
-    return host.finish(name)
+    finally:
+        if peer and peer.poll() is None:
+            peer.terminate()
+        if peer:
+            peer.communicate()
 
 
 DOM0_RTT = r"evtchn-dom0-rtt poll_us=\d+ median_ns=(\d+)"
