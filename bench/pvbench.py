@@ -531,6 +531,8 @@ def main():
     t_start = time.monotonic()
     try:
         with Host(tools, prefix="sv-pvbench.") as host:
+            say("private host in %s (removed on exit)" % host.rundir)
+            a.rundir = host.rundir
             a.image = host.path("pvbench.img")
             say("writing a %d MiB image of random data" % a.image_mib)
             make_image(a.image, a.image_mib)
@@ -552,6 +554,7 @@ def main():
         "settings": {"quick": a.quick, "paths": a.paths, "runtime_ms": a.runtime_ms,
                      "repeats": a.repeats, "image_mib": a.image_mib, "guest_mib": GUEST_MIB,
                      "statistic": "median over repeats of each run's figures",
+                     "rundir": a.rundir,
                      "wall_s": round(time.monotonic() - t_start, 1)},
         "paths": paths,
         "results": results,
