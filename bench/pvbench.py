@@ -61,6 +61,12 @@ LINE = re.compile(r"(?:blkbench|blk-native): op=(\w+) bs=(\d+) qd=(\d+) iops=(\d
 SKIPPED = re.compile(r"(?:blkbench|blk-native): op=(\w+) bs=(\d+) qd=(\d+) skipped: (.*)")
 PIO_LINE = re.compile(r"pio-bench: port=0x([0-9a-fA-F]+) n=(\d+) ns_per_op=(\d+)")
 ALT_STATUS_PORT = 0x3F6
+# pvdm's counters, logged when its domain goes (dom0/pvdm.c print_stats).
+PVDM_TOTAL = re.compile(r"domain \d+: (\d+) ioreqs \((\d+) in, (\d+) out, (\d+) port accesses, "
+                        r"(\d+) malformed\)")
+PVDM_GROUP = re.compile(r"ioreqs (\S+) +(\d+) \((\d+) accesses\)")
+PVDM_CMD = re.compile(r"commands (\S+) +(\d+)")
+PVDM_SECTORS = re.compile(r"sectors read (\d+), written (\d+)")
 GUEST_MIB = 64
 
 
@@ -77,7 +83,7 @@ def _module_dir():
 
 sys.path.insert(0, _module_dir())
 from svbench import (BenchError, Host, Tools, evtchn_dom0_rtt_ns, host_description,  # noqa: E402
-                     median, sh, tail)
+                     median, sh, tail, wait_for)
 
 QUICK = {"runtime_ms": 200, "repeats": 2, "image_mib": 32}
 FULL = {"runtime_ms": 2000, "repeats": 5, "image_mib": 256}
@@ -148,19 +154,24 @@ class Bench:
         self.samples = {}        # (path, o_direct, op, bs, qd) -> [(iops, mib_s, p50)]
         self.failed = {}         # path or measure -> why it could not be measured
         self.skipped_why = {}    # (path, op, bs, qd) -> why the guest skipped it
-        self.pvdm_logs = {}      # path -> text of pvdm's log lines for its guests
+        self.exits = {}          # (path, op, bs, qd) -> [(ioreqs/io, accesses/io, ios, counters)]
         self.steps_done = 0
         self.t0 = time.monotonic()
 
-    # One step: one guest or one blk-native for one group of cases.
+    # One step: one guest or one blk-native for one group of cases. An IDE
+    # guest runs one case, so pvdm's counters at its exit are that case's.
     def steps(self):
         out = []
         for rep in range(self.a.repeats):
             for path in self.a.paths:
                 variants = (True, False) if path == "native" else (None,)
                 for direct in variants:
-                    for g in GROUPS:
-                        out.append((rep, path, direct, g))
+                    for ops, sizes, depths in GROUPS:
+                        if path not in IDE_PATHS:
+                            out.append((rep, path, direct, ops, sizes, depths))
+                            continue
+                        out += [(rep, path, direct, op, (bs,), (1,))
+                                for op in ops.split(",") for bs in sizes]
         return out
 
     def progress(self, total, what):
@@ -172,12 +183,11 @@ class Bench:
 
     def run_all(self):
         steps = self.steps()
-        for rep, path, direct, (ops, sizes, depths) in steps:
+        for rep, path, direct, ops, sizes, qds in steps:
             key = path if direct is not False else "native-cached"
             if key in self.failed:
                 self.steps_done += 1
                 continue
-            qds = [q for q in depths if q == 1 or path not in IDE_PATHS]
             what = "repeat %d/%d, %s%s: %s at %s, qd %s" % (
                 rep + 1, self.a.repeats, path,
                 {True: " (O_DIRECT)", False: " (page cache)"}.get(direct, ""),
@@ -202,10 +212,21 @@ class Bench:
         cmdline = "init=blkbench ms=%d ops=%s bs=%s qd=%s" % (self.a.runtime_ms, ops, bs, qd)
         if path in IDE_PATHS:
             cmdline += " ata-mode=%s" % path[4:]
-        return self.guest(path, cmdline, limit)
+        text, counters = self.guest(path, cmdline, limit)
+        if counters is not None and len(sizes) == 1 and "," not in ops:
+            self.count_exits(path, ops, sizes[0], counters)
+        return text
+
+    def count_exits(self, path, op, bs, c):
+        """Exits (ioreqs) and port accesses per I/O of one single-case guest."""
+        ios = (c["sectors_read"] if op.endswith("read") else c["sectors_written"]) * 512 // bs
+        if ios:
+            self.exits.setdefault((path, op, bs, 1), []).append(
+                (c["ioreqs"] / ios, c["accesses"] / ios, ios, c))
 
     def guest(self, path, cmdline, limit):
-        """Boot a pvos guest with the image as the disk PATH wants; its console text."""
+        """Boot a pvos guest with the image as the disk PATH wants; its console
+        text and, for an IDE disk, pvdm's counters (None if it logged none)."""
         bus = "ide" if path in IDE_PATHS else "xen"
         dev = "hda" if bus == "ide" else "xvda"
         disk = ("<disk type='file' device='disk'><driver type='raw'/><source file='%s'/>"
@@ -213,21 +234,41 @@ class Bench:
         name, xml = self.host.xml(cmdline, GUEST_MIB, disk)
         self.host.ctl("create", xml)
         try:
-            return self.host.finish(name, limit)
-        finally:
+            text = self.host.finish(name, limit)
+        except BenchError as e:
             if bus == "ide":
-                self.note_pvdm(path, name)
+                raise BenchError("%s; pvdm's log ends: %s" % (e, tail(self.pvdm_log(name))))
+            raise
+        return text, (self.pvdm_counters(name) if bus == "ide" else None)
 
-    def note_pvdm(self, path, name):
-        """Keep what pvdm logged about NAME (its exit counters) for the report."""
-        for f in sorted(os.listdir(self.host.rundir)):
-            if f.startswith("pvdm") and f.endswith(".log"):
-                try:
-                    with open(self.host.path(f)) as fh:
-                        lines = [ln for ln in fh if name in ln or "exits" in ln]
-                except OSError:
-                    continue
-                self.pvdm_logs.setdefault(path, []).extend(lines)
+    def pvdm_log(self, name):
+        try:
+            with open(self.host.path("pvdm", name + ".log")) as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def pvdm_counters(self, name):
+        """What pvdm logged when NAME's domain went (dom0/pvdm.c print_stats)."""
+        def parsed():
+            text = self.pvdm_log(name)
+            m = PVDM_TOTAL.search(text)
+            sec = PVDM_SECTORS.search(text)
+            if not m or not sec:
+                return None
+            c = {"ioreqs": int(m.group(1)), "in": int(m.group(2)), "out": int(m.group(3)),
+                 "accesses": int(m.group(4)), "malformed": int(m.group(5)),
+                 "sectors_read": int(sec.group(1)), "sectors_written": int(sec.group(2))}
+            c["by_group"] = {g: {"ioreqs": int(n), "accesses": int(k)}
+                             for g, n, k in PVDM_GROUP.findall(text)}
+            c["commands"] = {cmd: int(n) for cmd, n in PVDM_CMD.findall(text)}
+            return c
+        try:
+            return wait_for(parsed, 5, "pvdm's counters")
+        except BenchError:
+            self.failed.setdefault("pvdm_counters", "pvdm logged no counters for %s; its log "
+                                   "ends: %s" % (name, tail(self.pvdm_log(name))))
+            return None
 
     def collect(self, path, direct, text, ops, sizes, qds):
         want = {(op, bs, qd) for op in ops.split(",") for bs in sizes for qd in qds}
@@ -255,7 +296,7 @@ class Bench:
                                                "" if ide else " (no IDE disk: unclaimed port only)"))
             try:
                 if ide:
-                    text = self.guest("ide-pio", "init=pio-bench", 120)
+                    text = self.guest("ide-pio", "init=pio-bench", 120)[0]
                 else:
                     text = self.host.run_to_poweroff("init=pio-bench", 120, GUEST_MIB)
             except BenchError as e:
@@ -324,6 +365,11 @@ def summarize(b):
                      "lat_us_p50": median([x[2] for x in s]), "runs": len(s)}
                 if direct is not None:
                     r["o_direct"] = direct
+                ex = b.exits.get((path, op, bs, qd))
+                if ex:
+                    r["exits_per_io"] = round(median([x[0] for x in ex]), 2)
+                    r["port_accesses_per_io"] = round(median([x[1] for x in ex]), 2)
+                    r["pvdm_counters"] = ex[-1][3]
                 results.append(r)
     return results, na, paths
 
@@ -392,6 +438,18 @@ def print_tables(b, results, na, paths, rat, extra):
                 line += "  " + " ".join(fmt_ratio(r["pv_over_" + p], 9)
                                         for p in ("ide_pio", "ide_dma", "native"))
             out.write(line + "\n")
+    ide = [p for p in IDE_PATHS if any(r["path"] == p and "exits_per_io" in r for r in results)]
+    if ide:
+        out.write("\nexits per I/O (trapped instructions pvdm served, from its counters), median\n")
+        out.write("%-22s" % "case" + "".join("%10s%12s" % (p, "accesses") for p in ide) + "\n")
+        for op, bs, qd in CASES:
+            if qd > 1:
+                continue
+            line = "%-22s" % ("%s %s qd %d" % (op, human_bs(bs), qd))
+            for p in ide:
+                r = cell(results, p, op, bs, qd)
+                line += fmt(r and r.get("exits_per_io"), 10) + fmt(r and r.get("port_accesses_per_io"), 12)
+            out.write(line + "\n")
     out.write("\nnative = blk-native with O_DIRECT (as pvblkback opens the image); "
               "native$ = through the page cache.\nRatios are PV's throughput over the other "
               "path's: above 1, PV is faster.\n")
@@ -403,7 +461,7 @@ def print_tables(b, results, na, paths, rat, extra):
     for path, st in paths.items():
         if not st["available"]:
             out.write("NOT MEASURED: %s: %s\n" % (path, st["reason"]))
-    for k in ("native-cached", "exit_cost", "device_port", "evtchn_rtt", "plots"):
+    for k in ("native-cached", "exit_cost", "device_port", "evtchn_rtt", "pvdm_counters", "plots"):
         if k in b.failed:
             out.write("NOT MEASURED: %s: %s\n" % (k, b.failed[k]))
 
@@ -563,7 +621,6 @@ def main():
         "exit_cost_us": us(exit_ns),
         "device_port_us": us(device_ns),
         "evtchn_rtt_us": us(rtt_ns),
-        "pvdm_log": {p: [ln.rstrip("\n") for ln in v] for p, v in b.pvdm_logs.items()},
         "not_measured": dict(b.failed),
     }
     if a.plots:
