@@ -328,6 +328,20 @@ def human_bs(bs):
     return "%d MiB" % (bs >> 20) if bs >= 1 << 20 else "%d KiB" % (bs >> 10)
 
 
+def filesystem_of(path):
+    """(mount point, type, device) of the file system PATH is on, from /proc/mounts."""
+    best = ("", "unknown", "unknown")
+    try:
+        with open("/proc/mounts") as f:
+            for line in f:
+                dev, mnt, fstype = line.split()[:3]
+                if (path == mnt or path.startswith(mnt.rstrip("/") + "/")) and len(mnt) >= len(best[0]):
+                    best = (mnt, fstype, dev)
+    except OSError:
+        pass
+    return best
+
+
 def make_image(path, mib):
     """A fully written (not sparse) image of random data, so reads reach real blocks."""
     chunk = 1 << 20
@@ -608,7 +622,8 @@ def main():
     us = lambda ns: round(ns / 1000, 3) if ns is not None else None  # noqa: E731
     doc = {
         "tool": "pvbench", "format": 1,
-        "host": dict(desc, loadavg_after=list(os.getloadavg())),
+        "host": dict(desc, loadavg_after=list(os.getloadavg()),
+                     image_fs=dict(zip(("mount", "type", "device"), filesystem_of(a.rundir)))),
         "settings": {"quick": a.quick, "paths": a.paths, "runtime_ms": a.runtime_ms,
                      "repeats": a.repeats, "image_mib": a.image_mib, "guest_mib": GUEST_MIB,
                      "statistic": "median over repeats of each run's figures",
