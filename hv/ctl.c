@@ -243,6 +243,8 @@ static void do_virq(struct ctl_conn *c, uint32_t type, const void *body, size_t 
 static void do_dom_fd(struct ctl_conn *c, uint32_t type, const void *body, size_t len)
 {
 	struct pvh_ctl_dom_fd q;
+	const char *why = "";
+	bool close_after;
 	int fd = -1, rc;
 
 	if (len != sizeof(q)) {
@@ -250,11 +252,14 @@ static void do_dom_fd(struct ctl_conn *c, uint32_t type, const void *body, size_
 		return;
 	}
 	memcpy(&q, body, sizeof(q));
-	rc = hv_dom0_dom_fd(c, q.domid, q.which, &fd);
-	if (rc < 0)
-		reply_err(c, type, rc, "no event channel of this connection is bound to that domain");
-	else
-		reply_fd(c, type, 0, &q, sizeof(q), fd);
+	rc = hv_dom0_dom_fd(c, q.domid, q.which, &fd, &close_after, &why);
+	if (rc < 0) {
+		reply_err(c, type, rc, why);
+		return;
+	}
+	reply_fd(c, type, 0, &q, sizeof(q), fd);
+	if (close_after)
+		close(fd);
 }
 
 static void dispatch(struct ctl_conn *c, const struct pvh_ctl_req *req, const void *body, int *fd)

@@ -148,19 +148,59 @@ int hv_dom0_unmap(const void *owner, uint32_t handle)
 	return op.status;
 }
 
-int hv_dom0_dom_fd(const void *owner, uint32_t domid, uint32_t which, int *fd_out)
+/*
+ * Claims the domain's ioreq socket for owner, which becomes (or already
+ * is) its device model. The caller sends the descriptor and closes it:
+ * from then on the device model holds the only copy.
+ */
+static int claim_ioreq(const void *owner, struct hv_domain *d, int *fd_out, const char **why)
+{
+	if (!d->has_ioreq) {
+		*why = "the domain was not created with emulated devices";
+		return -EINVAL;
+	}
+	if (d->dm_owner && d->dm_owner != owner) {
+		*why = "the domain already has a device model";
+		return -EBUSY;
+	}
+	if (d->pid <= 0 || d->state == PVH_STATE_DYING) {
+		*why = "the domain is not running";
+		return -ESRCH;
+	}
+	if (d->ioreq_fd < 0) {
+		*why = "this connection already holds the domain's current ioreq socket";
+		return -EALREADY;
+	}
+	d->dm_owner = owner;
+	*fd_out = d->ioreq_fd;
+	d->ioreq_fd = -1;
+	sv_info("domain %u (%s): device model attached", d->domid, d->name);
+	return 0;
+}
+
+int hv_dom0_dom_fd(const void *owner, uint32_t domid, uint32_t which, int *fd_out,
+		   bool *close_after, const char **why)
 {
 	struct hv_domain *d = hv_domain_by_id(domid);
 	bool bound = false;
 
+	*close_after = false;
+	*why = "no such domain";
 	if (!d || domid == 0 || !d->mem)
 		return -ESRCH;
+	if (which == PVH_DOM_FD_IOREQ) {
+		*close_after = true;
+		return claim_ioreq(owner, d, fd_out, why);
+	}
 	for (uint32_t p = 1; p < DOM0_PORTS && !bound; p++)
 		bound = port_owner[p] == owner && hv.dom0.ports[p].state == HV_ECS_INTERDOMAIN &&
 			hv.dom0.ports[p].remote_dom == domid;
-	if (!bound)
+	if (!bound && !(d->dm_owner && d->dm_owner == owner)) {
+		*why = "the connection is neither bound to an event channel of that domain nor its device model";
 		return -EPERM;
-	*fd_out = which == 0 ? d->event_fd : which == 1 ? d->mem_fd : -1;
+	}
+	*why = "unknown descriptor kind";
+	*fd_out = which == PVH_DOM_FD_EVENT ? d->event_fd : which == PVH_DOM_FD_MEMORY ? d->mem_fd : -1;
 	return *fd_out < 0 ? -EINVAL : 0;
 }
 
@@ -200,6 +240,15 @@ void hv_dom0_dom_exc(void)
 
 void hv_dom0_release(const void *owner)
 {
+	for (unsigned int i = 0; i < HV_MAX_DOMAINS; i++) {
+		struct hv_domain *d = hv.domains[i];
+
+		if (!d || d->dm_owner != owner)
+			continue;
+		d->dm_owner = NULL;
+		if (d->pid > 0 && d->state != PVH_STATE_DYING)
+			hv_domain_crash(d, "its device model exited");
+	}
 	for (int i = 0; i < DOM0_VIRQ_FDS; i++) {
 		if (dom0_virqs[i].owner == owner) {
 			close(dom0_virqs[i].fd);

@@ -182,6 +182,10 @@ static int check_request(const struct pvh_ctl_create *r, char *err, size_t errle
 		snprintf(err, errlen, "unknown on_poweroff/on_reboot/on_crash action");
 		return -EINVAL;
 	}
+	if (r->flags & ~PVH_CREATE_IOREQ) {
+		snprintf(err, errlen, "unknown create flags %#x", r->flags & ~PVH_CREATE_IOREQ);
+		return -EINVAL;
+	}
 	if (hv_domain_find(r->name)) {
 		snprintf(err, errlen, "a domain named '%s' already exists (pvctl list shows it)", r->name);
 		return -EEXIST;
@@ -365,6 +369,7 @@ static void stop_runner(struct hv_domain *d)
 	close_fd(&d->pidfd, true);
 	close_fd(&d->hcall_fd, true);
 	close_fd(&d->notify_fd, true);
+	close_fd(&d->ioreq_fd, false);
 	if (d->timer_fd >= 0) {
 		struct itimerspec off = { { 0, 0 }, { 0, 0 } };
 
@@ -412,7 +417,8 @@ static struct hv_domain *domain_new(const struct pvh_ctl_create *r, int kernel_f
 		return NULL;
 	d->kernel_fd = kernel_fd;
 	d->mem_fd = d->pidfd = d->hcall_fd = d->event_fd = -1;
-	d->notify_fd = d->timer_fd = d->console_fd = -1;
+	d->notify_fd = d->timer_fd = d->console_fd = d->ioreq_fd = -1;
+	d->has_ioreq = (r->flags & PVH_CREATE_IOREQ) != 0;
 	d->reason = -1;
 	d->state = PVH_STATE_RUNNING;
 	sv_strlcpy(d->name, r->name, sizeof(d->name));
@@ -708,6 +714,8 @@ void hv_domain_on_exit(struct hv_domain *d)
 	d->stop_mono_ns = sv_now_ns();
 	if (si.si_code == CLD_EXITED && si.si_status == RUNNER_EXIT_SETUP)
 		hv_domain_crash(d, "its sandbox failed to set up (see the pvhv log)");
+	else if (si.si_code == CLD_EXITED && si.si_status == RUNNER_EXIT_IOREQ)
+		hv_domain_crash(d, "its device model refused or stopped answering port I/O");
 	else if (si.si_code == CLD_EXITED)
 		hv_domain_crash(d, "the vCPU exited with status %d", si.si_status);
 	else
@@ -720,12 +728,23 @@ void hv_domain_on_notify(struct hv_domain *d)
 	struct seccomp_notif *req = NULL;
 	struct seccomp_notif_resp *resp = NULL;
 	char *name;
-	int nr;
+	int nr, rc;
 
 	if (seccomp_notify_alloc(&req, &resp) < 0)
 		return;
-	if (seccomp_notify_receive(d->notify_fd, req) < 0) {
+	rc = seccomp_notify_receive(d->notify_fd, req);
+	if (rc == -EINTR || (rc < 0 && errno == EINTR)) {
 		seccomp_notify_free(req, resp);
+		return;
+	}
+	if (rc < 0) {
+		/*
+		 * The runner is gone (the listener hangs up with ENOENT): stop
+		 * watching it, or level-triggered epoll reports it forever. The
+		 * exit handler reports why it went.
+		 */
+		seccomp_notify_free(req, resp);
+		close_fd(&d->notify_fd, true);
 		return;
 	}
 	nr = req->data.nr;

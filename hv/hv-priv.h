@@ -128,6 +128,9 @@ struct hv_domain {
 	int event_fd;
 	int notify_fd;
 	int timer_fd;
+	bool has_ioreq;			/* emulated devices: PVH_CREATE_IOREQ */
+	int ioreq_fd;			/* the device model's end until it claims it */
+	const void *dm_owner;		/* the device model's control connection */
 	int console_fd;
 	uint64_t console_bytes;
 	char cgroup[2][160];		/* its cgroup directories, or "" */
@@ -250,7 +253,8 @@ void hv_dom0_release(const void *owner);
 int hv_dom0_virq_bind(const void *owner, uint32_t virq, int *fd_out);
 void hv_dom0_dom_exc(void);
 void hv_dom0_raise_virq(uint32_t virq);
-int hv_dom0_dom_fd(const void *owner, uint32_t domid, uint32_t which, int *fd_out);
+int hv_dom0_dom_fd(const void *owner, uint32_t domid, uint32_t which, int *fd_out,
+		   bool *close_after, const char **why);
 void hv_gnttab_destroy(struct hv_domain *d);
 void hv_gnttab_free(struct hv_domain *d);
 

@@ -13,13 +13,14 @@ hv_pvhv_LDADD = hv/libhv.a common/libsv.a $(LIBSECCOMP_LIBS)
 # The runner is the sandbox boundary and the guest's own process: keep it
 # small and free of sanitizer runtimes, which would make system calls
 # the seccomp filter forbids and map memory where guests live.
-hv_pvhv_runner_SOURCES = hv/runner.c
+hv_pvhv_runner_SOURCES = hv/runner.c hv/pio-decode.c hv/pio-decode.h
 hv_pvhv_runner_CFLAGS = -std=gnu11 $(SV_WARN_CFLAGS) $(LIBSECCOMP_CFLAGS)
 hv_pvhv_runner_LDFLAGS =
 hv_pvhv_runner_LDADD = $(LIBSECCOMP_LIBS)
 
 EXTRA_DIST += hv/README.md hv/include/public/pvh_layout.h \
-	hv/include/public/pvh_trap.h hv/include/public/pvh_ctl.h
+	hv/include/public/pvh_trap.h hv/include/public/pvh_ctl.h \
+	hv/include/public/pvh_ioreq.h
 
 # Unit tests: the builder and hypercall handlers run in user space as-is.
 check_PROGRAMS += tests/unit/test-hv-builder tests/unit/test-hv-hypercall \
@@ -37,3 +38,11 @@ tests_unit_test_hv_evtchn_gnttab_SOURCES = tests/unit/test-hv-evtchn-gnttab.c te
 	tests/unit/cunit-main.h
 tests_unit_test_hv_evtchn_gnttab_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) -I$(top_srcdir)/hv
 tests_unit_test_hv_evtchn_gnttab_LDADD = hv/libhv.a common/libsv.a $(LIBSECCOMP_LIBS) $(CUNIT_LIBS)
+
+# The port I/O decoder the runner's trap handler uses.
+check_PROGRAMS += tests/unit/test-pio-decode
+TESTS += tests/unit/test-pio-decode
+tests_unit_test_pio_decode_SOURCES = tests/unit/test-pio-decode.c hv/pio-decode.c hv/pio-decode.h \
+	tests/unit/cunit-main.h
+tests_unit_test_pio_decode_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) -I$(top_srcdir)/hv
+tests_unit_test_pio_decode_LDADD = $(CUNIT_LIBS)

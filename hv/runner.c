@@ -11,9 +11,12 @@
  *   3. sets rlimits (no files, no processes, no core dumps);
  *   4. drops to the domain's unprivileged uid and gid, with no groups;
  *   5. sets no_new_privs, a parent-death signal and non-dumpable;
- *   6. loads a seccomp allow-list: read/write/recvmsg on the hypercall
- *      socket, read on the event fd, ppoll, write and close on the
- *      descriptors it receives for the event channel fast path.
+ *   6. installs the port I/O trap handler (below) and loads a seccomp
+ *      allow-list: read/write/recvmsg on the hypercall socket, read on
+ *      the event fd, ppoll, write and close on the descriptors it
+ *      receives for the event channel fast path, read and write on the
+ *      ioreq socket, rt_sigreturn for the trap handler, and exit_group
+ *      with the one status that reports a failed ioreq.
  *      Anything else is reported to pvhv through a seccomp listener
  *      (pvhv records the call and kills the domain) or, on kernels
  *      without listeners, kills the process outright;
@@ -24,6 +27,23 @@
  * can do, so by then it must hold nothing but the domain's own
  * descriptors. Setup failures exit with RUNNER_EXIT_SETUP and a message on
  * stderr, which pvhv's log receives.
+ *
+ * Trap-and-emulate. The guest runs without I/O privilege, so its in, out,
+ * ins and outs fault with #GP, which Linux delivers as SIGSEGV with
+ * si_code SI_KERNEL. The handler, on its own stack outside guest memory,
+ * decodes the instruction at %rip (pio-decode.c), sends one ioreq to the
+ * device model over PVH_FD_IOREQ and waits for the answer (public/
+ * pvh_ioreq.h), writes the result into the saved registers or guest memory
+ * and returns past the instruction. A rep ins/outs is served in chunks of
+ * at most PVH_IOREQ_DATA_MAX bytes; %rip stays put until %rcx reaches zero,
+ * so the instruction traps again for the next chunk. Without a device
+ * model, reads return all ones and writes are dropped. Any other fault
+ * (or a port instruction whose memory operand lies outside guest memory)
+ * blocks SIGSEGV in the saved mask and returns: the instruction faults
+ * again, the kernel forces the default action, and pvhv reports the
+ * domain killed by SIGSEGV. A failed ioreq exits with RUNNER_EXIT_IOREQ.
+ * rt_sigreturn gives the guest nothing it lacks: it already owns every
+ * register and every byte of this process.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -40,8 +60,11 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <ucontext.h>
 #include <unistd.h>
 
+#include "pio-decode.h"
+#include "public/pvh_ioreq.h"
 #include "public/pvh_layout.h"
 #include "public/pvh_trap.h"
 #include "runner.h"
@@ -57,7 +80,20 @@ struct runner_args {
 	pid_t parent;
 	const char *chroot_dir;
 	bool no_ns;
+	bool ioreq;
 };
+
+/* The trap handler's state: set before the guest runs, then its own. */
+static struct {
+	uint64_t mem_size;
+	bool ioreq;
+	uint32_t seq;
+	uint8_t req[PVH_IOREQ_MSG_MAX];
+	uint8_t rsp[sizeof(struct pvh_ioreq_rsp) + PVH_IOREQ_DATA_MAX];
+	uint8_t data[PVH_IOREQ_DATA_MAX];
+} trap;
+
+static uint8_t trap_stack[64 * 1024] __attribute__((aligned(64)));
 
 static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
 {
@@ -96,6 +132,7 @@ static void parse_args(int argc, char **argv, struct runner_args *a)
 		{ "parent", required_argument, NULL, 'p' },
 		{ "chroot", required_argument, NULL, 'c' },
 		{ "no-namespaces", no_argument, NULL, 'n' },
+		{ "ioreq", no_argument, NULL, 'i' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -112,6 +149,7 @@ static void parse_args(int argc, char **argv, struct runner_args *a)
 		case 'p': a->parent = (pid_t)num_arg(optarg, "parent"); break;
 		case 'c': a->chroot_dir = optarg; break;
 		case 'n': a->no_ns = true; break;
+		case 'i': a->ioreq = true; break;
 		default: die("usage: pvhv-runner is started by pvhv only");
 		}
 	}
@@ -165,6 +203,167 @@ static void confine(const struct runner_args *a)
 		die("domain %u: pvhv went away during start-up", a->domid);
 }
 
+/* True when [addr, addr + len) lies inside guest memory. */
+static bool guest_range(uint64_t addr, uint64_t len)
+{
+	return addr >= PVH_GUEST_BASE && len <= trap.mem_size &&
+	       addr - PVH_GUEST_BASE <= trap.mem_size - len;
+}
+
+static ssize_t io_retry(bool rd, void *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = rd ? read(PVH_FD_IOREQ, buf, len) : write(PVH_FD_IOREQ, buf, len);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+/*
+ * One ioreq round trip: count items of size bytes at port, out of or into
+ * trap.data. Without a device model the runner answers itself.
+ */
+static void ioreq(uint16_t port, uint8_t size, bool in, uint32_t count)
+{
+	struct pvh_ioreq *q = (struct pvh_ioreq *)trap.req;
+	const struct pvh_ioreq_rsp *r = (const struct pvh_ioreq_rsp *)trap.rsp;
+	size_t bytes = (size_t)count * size;
+	size_t qlen = sizeof(*q) + (in ? 0 : bytes);
+	size_t want = sizeof(*r) + (in ? bytes : 0);
+
+	if (!trap.ioreq) {
+		if (in)
+			memset(trap.data, 0xff, bytes);
+		return;
+	}
+	*q = (struct pvh_ioreq){
+		.magic = PVH_IOREQ_MAGIC, .seq = ++trap.seq, .port = port, .size = size,
+		.dir = in ? PVH_IOREQ_IN : PVH_IOREQ_OUT, .count = count,
+	};
+	if (!in)
+		memcpy(q + 1, trap.data, bytes);
+	if (io_retry(false, q, qlen) != (ssize_t)qlen ||
+	    io_retry(true, trap.rsp, sizeof(trap.rsp)) != (ssize_t)want ||
+	    r->magic != PVH_IOREQ_MAGIC || r->seq != trap.seq ||
+	    r->status != PVH_IOREQ_OK || r->count != count)
+		_exit(RUNNER_EXIT_IOREQ);
+	if (in)
+		memcpy(trap.data, r + 1, bytes);
+}
+
+/* in/out: one item between %al/%ax/%eax and the port. */
+static void emulate_simple(greg_t *g, const struct pio_insn *in, uint16_t port)
+{
+	uint32_t v = (uint32_t)g[REG_RAX];
+
+	if (!in->in)
+		memcpy(trap.data, &v, in->size);
+	ioreq(port, in->size, in->in, 1);
+	if (in->in) {
+		uint64_t rax = (uint64_t)g[REG_RAX];
+
+		v = 0;
+		memcpy(&v, trap.data, in->size);
+		if (in->size == 1)
+			rax = (rax & ~0xffull) | v;
+		else if (in->size == 2)
+			rax = (rax & ~0xffffull) | v;
+		else
+			rax = v;	/* a 32-bit write zero-extends */
+		g[REG_RAX] = (greg_t)rax;
+	}
+	g[REG_RIP] += in->len;
+}
+
+/*
+ * ins/outs, with or without rep: one chunk per trap. Returns false when
+ * the memory operand lies outside guest memory (a real fault).
+ */
+static bool emulate_string(greg_t *g, const struct pio_insn *in, uint16_t port)
+{
+	uint64_t amask = in->addr_size == 4 ? 0xffffffffull : ~0ull;
+	uint64_t count = in->rep ? (uint64_t)g[REG_RCX] & amask : 1;
+	bool down = (g[REG_EFL] & 0x400) != 0;	/* EFLAGS.DF */
+	int reg = in->in ? REG_RDI : REG_RSI;
+	uint64_t addr = (uint64_t)g[reg] & amask, span, lo, chunk;
+	uint8_t *mem;
+
+	if (count == 0) {
+		g[REG_RIP] += in->len;
+		return true;
+	}
+	chunk = count < PVH_IOREQ_DATA_MAX / in->size ? count : PVH_IOREQ_DATA_MAX / in->size;
+	span = (chunk - 1) * in->size;
+	if (down && addr < span)
+		return false;
+	lo = down ? addr - span : addr;
+	if (!guest_range(lo, chunk * in->size))
+		return false;
+	mem = (uint8_t *)(uintptr_t)lo;
+	/* Item i lives at addr + i*size, or addr - i*size going down. */
+	if (!in->in) {
+		for (uint64_t i = 0; i < chunk; i++)
+			memcpy(trap.data + i * in->size,
+			       mem + (down ? span - i * in->size : i * in->size), in->size);
+	}
+	ioreq(port, in->size, in->in, (uint32_t)chunk);
+	if (in->in) {
+		for (uint64_t i = 0; i < chunk; i++)
+			memcpy(mem + (down ? span - i * in->size : i * in->size),
+			       trap.data + i * in->size, in->size);
+	}
+	addr = down ? addr - chunk * in->size : addr + chunk * in->size;
+	if (in->addr_size == 4)
+		g[reg] = (greg_t)(addr & amask);
+	else
+		g[reg] = (greg_t)addr;
+	if (in->rep)
+		g[REG_RCX] = (greg_t)((count - chunk) & amask);
+	if (!in->rep || count == chunk)
+		g[REG_RIP] += in->len;
+	return true;
+}
+
+static void on_fault(int sig, siginfo_t *si, void *ctx)
+{
+	ucontext_t *uc = ctx;
+	greg_t *g = uc->uc_mcontext.gregs;
+	uint64_t rip = (uint64_t)g[REG_RIP];
+	struct pio_insn in;
+	uint16_t port;
+
+	(void)sig;
+	if (si->si_code != SI_KERNEL || !guest_range(rip, 1))
+		goto fatal;
+	if (pio_decode((const uint8_t *)(uintptr_t)rip,
+		       trap.mem_size - (rip - PVH_GUEST_BASE), &in) != PIO_OK)
+		goto fatal;
+	port = in.port_imm ? in.imm : (uint16_t)g[REG_RDX];
+	if (!in.string) {
+		emulate_simple(g, &in, port);
+		return;
+	}
+	if (emulate_string(g, &in, port))
+		return;
+fatal:
+	/* Refault with SIGSEGV blocked: the kernel then kills the process. */
+	sigaddset(&uc->uc_sigmask, SIGSEGV);
+}
+
+static void install_trap(const struct runner_args *a)
+{
+	stack_t ss = { .ss_sp = trap_stack, .ss_size = sizeof(trap_stack) };
+	struct sigaction sa = { .sa_sigaction = on_fault, .sa_flags = SA_SIGINFO | SA_ONSTACK };
+
+	trap.mem_size = a->mem_size;
+	trap.ioreq = a->ioreq;
+	sigemptyset(&sa.sa_mask);
+	if (sigaltstack(&ss, NULL) < 0 || sigaction(SIGSEGV, &sa, NULL) < 0 ||
+	    signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		die("domain %u: cannot install the port I/O trap: %s", a->domid, strerror(errno));
+}
+
 static int add_rules(scmp_filter_ctx ctx)
 {
 	int rc = 0;
@@ -183,6 +382,12 @@ static int add_rules(scmp_filter_ctx ctx)
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ppoll), 0);
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(close), 1,
 			       SCMP_A0(SCMP_CMP_GE, RUNNER_FD_MEM));
+	/* The port I/O trap: the ioreq socket (write is >= FIRST_PORT). */
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(read), 1,
+			       SCMP_A0(SCMP_CMP_EQ, PVH_FD_IOREQ));
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(rt_sigreturn), 0);
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(exit_group), 1,
+			       SCMP_A0(SCMP_CMP_EQ, RUNNER_EXIT_IOREQ));
 	return rc;
 }
 
@@ -256,6 +461,7 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &a);
 	map_memory(&a);
 	confine(&a);
+	install_trap(&a);
 	notify_fd = load_filter(&a);
 	handshake(notify_fd);
 	enter_guest(a.entry, a.start_info, a.stack);

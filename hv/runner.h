@@ -8,5 +8,6 @@
 
 #define RUNNER_FD_MEM		5
 #define RUNNER_EXIT_SETUP	71
+#define RUNNER_EXIT_IOREQ	72	/* the device model failed an ioreq */
 
 #endif /* RUNNER_H */

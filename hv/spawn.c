@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "hv-priv.h"
+#include "public/pvh_ioreq.h"
 #include "public/pvh_trap.h"
 #include "runner.h"
 
@@ -30,24 +31,29 @@
  * Moves fds to their fixed numbers in the child. Each is first copied
  * above the target range so that no dup2 clobbers a source.
  */
-static void child_setup_fds(int hcall, int event, int mem)
+static void child_setup_fds(int hcall, int event, int mem, int ioreq)
 {
 	int devnull = open("/dev/null", O_RDWR);
 
 	hcall = fcntl(hcall, F_DUPFD, 16);
 	event = fcntl(event, F_DUPFD, 16);
 	mem = fcntl(mem, F_DUPFD, 16);
+	if (ioreq >= 0)
+		ioreq = fcntl(ioreq, F_DUPFD, 16);
 	if (devnull < 0 || hcall < 0 || event < 0 || mem < 0 ||
 	    dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0)
 		_exit(RUNNER_EXIT_SETUP);
 	if (dup2(hcall, PVH_FD_HCALL) < 0 || dup2(event, PVH_FD_EVENT) < 0 ||
 	    dup2(mem, RUNNER_FD_MEM) < 0)
 		_exit(RUNNER_EXIT_SETUP);
-	if (syscall(SYS_close_range, RUNNER_FD_MEM + 1, ~0U, 0) < 0)
+	if (ioreq >= 0 && (ioreq == PVH_FD_IOREQ || dup2(ioreq, PVH_FD_IOREQ) < 0))
+		_exit(RUNNER_EXIT_SETUP);
+	if (syscall(SYS_close_range, RUNNER_FD_MEM + 1, PVH_FD_IOREQ - 1, 0) < 0 ||
+	    syscall(SYS_close_range, PVH_FD_IOREQ + (ioreq >= 0), ~0U, 0) < 0)
 		_exit(RUNNER_EXIT_SETUP);
 }
 
-static void child_exec(struct hv_domain *d, int hcall, int event)
+static void child_exec(struct hv_domain *d, int hcall, int event, int ioreq)
 {
 	char a_domid[16], a_mem[32], a_entry[32], a_si[32], a_stack[32], a_uid[16],
 	     a_parent[16], a_chroot[4200];
@@ -63,7 +69,7 @@ static void child_exec(struct hv_domain *d, int hcall, int event)
 	snprintf(a_uid, sizeof(a_uid), "%u", uid);
 	snprintf(a_parent, sizeof(a_parent), "%d", (int)getppid());
 	snprintf(a_chroot, sizeof(a_chroot), "%s/empty", hv.rundir);
-	child_setup_fds(hcall, event, d->mem_fd);
+	child_setup_fds(hcall, event, d->mem_fd, ioreq);
 	argv[n++] = (char[]){ "pvhv-runner" };
 	argv[n++] = (char[]){ "--domid" }; argv[n++] = a_domid;
 	argv[n++] = (char[]){ "--mem-size" }; argv[n++] = a_mem;
@@ -76,6 +82,8 @@ static void child_exec(struct hv_domain *d, int hcall, int event)
 	argv[n++] = (char[]){ "--chroot" }; argv[n++] = a_chroot;
 	if (hv.no_sandbox_ns)
 		argv[n++] = (char[]){ "--no-namespaces" };
+	if (ioreq >= 0)
+		argv[n++] = (char[]){ "--ioreq" };
 	argv[n] = NULL;
 	execv(hv.runner_path, argv);
 	fprintf(stderr, "pvhv: exec %s: %s\n", hv.runner_path, strerror(errno));
@@ -132,7 +140,8 @@ void hv_runner_go(struct hv_domain *d)
 		sv_warn("domain %u: could not start its vCPU", d->domid);
 }
 
-static int fork_runner(struct hv_domain *d, int child_hcall, char *err, size_t errlen)
+static int fork_runner(struct hv_domain *d, int child_hcall, int child_ioreq,
+		       char *err, size_t errlen)
 {
 	pid_t pid = fork();
 
@@ -141,7 +150,7 @@ static int fork_runner(struct hv_domain *d, int child_hcall, char *err, size_t e
 		return -errno;
 	}
 	if (pid == 0)
-		child_exec(d, child_hcall, d->event_fd);
+		child_exec(d, child_hcall, d->event_fd, child_ioreq);
 	d->pid = pid;
 	d->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (d->pidfd < 0) {
@@ -153,15 +162,24 @@ static int fork_runner(struct hv_domain *d, int child_hcall, char *err, size_t e
 
 int hv_spawn_runner(struct hv_domain *d, bool start_paused, char *err, size_t errlen)
 {
-	int sv[2], notify_nr = -1, rc;
+	int sv[2], io[2] = { -1, -1 }, notify_nr = -1, rc;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		snprintf(err, errlen, "socketpair: %s", strerror(errno));
 		return -errno;
 	}
 	d->hcall_fd = sv[0];
-	rc = fork_runner(d, sv[1], err, errlen);
+	/* A fresh ioreq socket per runner: the device model claims its end. */
+	if (d->has_ioreq && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, io) < 0) {
+		snprintf(err, errlen, "socketpair: %s", strerror(errno));
+		close(sv[1]);
+		return -errno;
+	}
+	d->ioreq_fd = io[0];
+	rc = fork_runner(d, sv[1], io[1], err, errlen);
 	close(sv[1]);
+	if (io[1] >= 0)
+		close(io[1]);
 	if (rc < 0)
 		return rc;
 	rc = await_ready(d, &notify_nr, err, errlen);

@@ -23,3 +23,7 @@ tests_integration_gnt_hold_LDADD = common/libsv.a
 check_PROGRAMS += tests/integration/virq-wait
 tests_integration_virq_wait_SOURCES = tests/integration/virq-wait.c
 tests_integration_virq_wait_LDADD = common/libsv.a
+
+# Trap-and-emulate of guest port I/O in the runner.
+TESTS += tests/integration/hv-pio.sh
+EXTRA_DIST += tests/integration/hv-pio.sh

@@ -54,6 +54,7 @@ static const struct workload workloads[] = {
 	{ "blk-fill", workload_blk_fill },
 	{ "blk-verify", workload_blk_verify },
 	{ "blkbench", workload_blkbench },
+	{ "pio-test", workload_pio_test },
 };
 
 __attribute__((noreturn)) void pvos_main(const start_info_t *si);

@@ -47,5 +47,6 @@ __attribute__((noreturn)) void workload_blk_sha256(void);
 __attribute__((noreturn)) void workload_blk_fill(void);
 __attribute__((noreturn)) void workload_blk_verify(void);
 __attribute__((noreturn)) void workload_blkbench(void);
+__attribute__((noreturn)) void workload_pio_test(void);
 
 #endif /* PVOS_KERNEL_H */
