@@ -225,8 +225,10 @@ static void one_case(uint64_t ms)
 		case_ring(end);
 	el = now_ns() - t0;
 	iops = run.done * NSEC_PER_SEC / el;
-	/* The same integer arithmetic as blkbench, so rounding agrees too. */
-	mibx10 = run.done * run.bs * 10 / 1048576 * NSEC_PER_SEC / el;
+	/* blkbench's arithmetic, so rounding agrees too: 128 bits, because
+	 * dividing by 1 MiB first would round small rates down to 0. */
+	mibx10 = (uint64_t)((unsigned __int128)run.done * run.bs * 10 * NSEC_PER_SEC /
+			    1048576 / el);
 	if (run.nsamples) {
 		qsort(run.lat_us, run.nsamples, sizeof(run.lat_us[0]), cmp_u32);
 		p50 = run.lat_us[run.nsamples / 2];
