@@ -4,9 +4,6 @@ TESTS += tests/integration/hv-boot.sh tests/integration/hv-escape.sh \
 	tests/integration/toolstack-xs.sh tests/integration/hv-dying.sh \
 	tests/integration/blk-host.sh tests/integration/evtchn-two-guests.sh \
 	tests/integration/console-viewers.sh
-# pvbench --quick and blk-native's argument checks (bench/).
-TESTS += tests/integration/pvbench-quick.sh
-EXTRA_DIST += tests/integration/pvbench-quick.sh
 EXTRA_DIST += tests/integration/lib.sh tests/integration/hv-boot.sh \
 	tests/integration/hv-escape.sh tests/integration/hv-lifecycle.sh \
 	tests/integration/hv-bad-input.sh tests/integration/toolstack-xs.sh \
@@ -27,3 +24,7 @@ tests_integration_virq_wait_LDADD = common/libsv.a
 # Trap-and-emulate of guest port I/O in the runner.
 TESTS += tests/integration/hv-pio.sh
 EXTRA_DIST += tests/integration/hv-pio.sh
+
+# pvbench --quick and blk-native's argument checks (bench/).
+TESTS += tests/integration/pvbench-quick.sh
+EXTRA_DIST += tests/integration/pvbench-quick.sh
