@@ -1407,7 +1407,7 @@ static int load_disk(struct loader *ld, xmlNodePtr node)
 
 /* ---- Network interfaces ------------------------------------------------ */
 
-static int parse_mac(const char *s, uint8_t mac[6])
+int domcfg_mac_parse(const char *s, uint8_t mac[6])
 {
 	unsigned int b[6];
 	int i, used = 0;
@@ -1436,7 +1436,7 @@ static int nic_mac(struct loader *ld, xmlNodePtr node, struct domcfg_nic *nic)
 		nic->mac_generated = true;
 		return 0;
 	}
-	if (parse_mac(addr, nic->mac) < 0)
+	if (domcfg_mac_parse(addr, nic->mac) < 0)
 		return fail(ld, a, "'%s' is not a MAC address; expected six hex pairs like "
 			    "02:16:3e:5a:1c:07, or leave out <mac> to get a generated one", clip(addr, c, sizeof(c)));
 	if (nic->mac[0] & 0x01)
@@ -1449,6 +1449,43 @@ static int nic_mac(struct loader *ld, xmlNodePtr node, struct domcfg_nic *nic)
 			return fail(ld, a, "'%s' is already used by the interface at line %d; "
 				    "each interface needs its own MAC", addr, ld->cfg.nics[i].line);
 	return 0;
+}
+
+const char *domcfg_mac_unusable(const uint8_t mac[6])
+{
+	static const uint8_t zero[6];
+
+	if (mac[0] & 0x01)
+		return "a multicast address (the first byte is odd)";
+	if (memcmp(mac, zero, 6) == 0)
+		return "all zeros";
+	return NULL;
+}
+
+void domcfg_mac_format(const uint8_t m[6], char out[18])
+{
+	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+void domcfg_mac_random(uint8_t mac[6])
+{
+	uuid_t u;
+
+	uuid_generate_random(u);
+	domcfg_mac_parse(DOMCFG_MAC_PREFIX ":00:00:00", mac);
+	memcpy(mac + 3, u, 3);
+}
+
+int domcfg_size_to_kib(const char *s, uint64_t *kib_out)
+{
+	char num[32];
+	size_t n = strspn(s, "0123456789");
+
+	if (n == 0 || n >= sizeof(num))
+		return n ? -ERANGE : -EINVAL;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	return scale_to_kib(num, s[n] ? s + n : "KiB", kib_out);
 }
 
 static int nic_source(struct loader *ld, xmlNodePtr node, struct domcfg_nic *nic)
@@ -1499,9 +1536,9 @@ static int load_interface(struct loader *ld, xmlNodePtr node)
 }
 
 /*
- * A MAC that is the same every time this domain starts: a hash of the uuid
- * and the NIC index, with the locally administered bit set and the
- * multicast bit clear (IEEE 802: bits 1 and 0 of the first byte). On the
+ * A MAC that is the same every time this domain starts: DOMCFG_MAC_PREFIX
+ * (locally administered, unicast: IEEE 802 bits 1 and 0 of the first
+ * byte), then three bytes of a hash of the uuid and the NIC index. On the
  * rare clash with another NIC the hash is salted and tried again.
  */
 static void make_mac(const uint8_t uuid[16], uint32_t index, uint32_t salt, uint8_t mac[6])
@@ -1518,9 +1555,9 @@ static void make_mac(const uint8_t uuid[16], uint32_t index, uint32_t salt, uint
 		h ^= i < 16 ? uuid[i] : extra[i - 16];
 		h *= 0x100000001b3ULL;
 	}
-	for (i = 0; i < 6; i++)
+	domcfg_mac_parse(DOMCFG_MAC_PREFIX ":00:00:00", mac);
+	for (i = 3; i < 6; i++)
 		mac[i] = (uint8_t)(h >> (8 * i));
-	mac[0] = (uint8_t)((mac[0] & 0xfc) | 0x02);
 }
 
 static bool mac_taken(const struct domcfg *cfg, size_t self)

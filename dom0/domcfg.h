@@ -89,6 +89,29 @@ void domcfg_free(struct domcfg *cfg);
 /* Parses "xvda", "xvdab", "hdc" into a Xen virtual-device number. */
 int domcfg_vdev_encode(const char *target, uint32_t *vdev_out);
 
+/*
+ * MACs. Generated ones start with DOMCFG_MAC_PREFIX, 02:53:56: the locally
+ * administered bit set, unicast, then "SV"; the last three bytes are a hash
+ * of the domain's uuid and the interface's index (stable across restarts),
+ * or random for network-attach. 00:16:3e is Xen's own OUI, not ours to use.
+ */
+#define DOMCFG_MAC_PREFIX	"02:53:56"
+/* "02:53:56:xx:xx:xx" syntax only; 0 or -EINVAL. */
+int domcfg_mac_parse(const char *s, uint8_t mac[6]);
+/* NULL if usable, else why not ("multicast", "all zeros"). */
+const char *domcfg_mac_unusable(const uint8_t mac[6]);
+/* Into out[18], lower case. */
+void domcfg_mac_format(const uint8_t mac[6], char out[18]);
+/* A random MAC under DOMCFG_MAC_PREFIX. */
+void domcfg_mac_random(uint8_t mac[6]);
+
+/*
+ * "65536", "256M", "512MiB", "1G", "4GB": a number with an optional unit as
+ * <memory unit='...'> takes them (a bare number is KiB), into KiB.
+ * 0, -EINVAL or -ERANGE.
+ */
+int domcfg_size_to_kib(const char *s, uint64_t *kib_out);
+
 /* Names for enum pvh_action as domain XML spells them. */
 const char *domcfg_action_name(enum pvh_action action);
 

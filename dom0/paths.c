@@ -9,6 +9,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -35,8 +36,13 @@ static const char *self_dir(bool *in_build_tree)
 	return dir;
 }
 
+/* --rundir, then $SPLITVISOR_RUNDIR, then the config file, then the default. */
 const char *pvctl_rundir(void)
 {
+	const char *env = getenv("SPLITVISOR_RUNDIR");
+
+	if (!pvctl_opts.rundir && !(env && env[0]) && pvctl_conf.rundir)
+		return pvctl_conf.rundir;
 	return sv_rundir(pvctl_opts.rundir);
 }
 

@@ -79,10 +79,11 @@ static int check_devices(const struct domcfg *cfg)
 		if (rc < 0)
 			return rc;
 	}
-	if (cfg->nnics) {
-		pvctl_err("%s:%d: <interface>: network interfaces are not supported by this version yet; remove the <interface> element",
-			  cfg->path, cfg->nics[0].line);
-		return -ENOTSUP;
+	for (size_t i = 0; i < cfg->nnics; i++) {
+		int rc = pvctl_check_nic(cfg, &cfg->nics[i]);
+
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -133,6 +134,22 @@ static int prepare(const char *file, bool paused, struct prepared *p)
 	return rc;
 }
 
+static void describe_devices(const struct domcfg *cfg)
+{
+	char mac[18];
+
+	for (size_t i = 0; i < cfg->ndisks; i++)
+		printf("  disk     %s %s (%s)\n", cfg->disks[i].target,
+		       cfg->disks[i].source ? cfg->disks[i].source : "(empty)",
+		       cfg->disks[i].readonly ? "read-only" : "read-write");
+	for (size_t i = 0; i < cfg->nnics; i++) {
+		domcfg_mac_format(cfg->nics[i].mac, mac);
+		printf("  vif %-4zu %s%s %s %s\n", i, mac, cfg->nics[i].mac_generated ? " (generated)" : "",
+		       cfg->nics[i].type == DOMCFG_NIC_BRIDGE ? "bridge" : "ethernet",
+		       cfg->nics[i].bridge ? cfg->nics[i].bridge : "");
+	}
+}
+
 static void describe(const struct prepared *p)
 {
 	char mem[32], uuid[37];
@@ -145,6 +162,7 @@ static void describe(const struct prepared *p)
 	printf("  actions  on_poweroff=%s on_reboot=%s on_crash=%s\n",
 	       domcfg_action_name(p->cfg.on_poweroff), domcfg_action_name(p->cfg.on_reboot),
 	       domcfg_action_name(p->cfg.on_crash));
+	describe_devices(&p->cfg);
 }
 
 int pvctl_cmd_validate(int argc, char **argv)
@@ -196,6 +214,7 @@ static int introduce(const struct prepared *p, const struct pvh_ctl_created *out
 		.mem_kib = p->req.mem_kib, .store_port = out->store_port,
 		.console_port = out->console_port,
 		.disks = p->cfg.disks, .ndisks = p->cfg.ndisks,
+		.nics = p->cfg.nics, .nnics = p->cfg.nnics,
 	};
 	struct pvh_ctl_dom sel;
 	char err[400];

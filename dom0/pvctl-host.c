@@ -78,7 +78,7 @@ static bool sock_answers(const struct daemon *dm)
 static void exec_daemon(const char *path, const char *name, const char *budget)
 {
 	char log[PATH_MAX], pidfile[PATH_MAX];
-	char *argv[12];
+	char *argv[16];
 	int n = 0, fd;
 
 	setsid();
@@ -98,6 +98,13 @@ static void exec_daemon(const char *path, const char *name, const char *budget)
 		argv[n++] = strdup("--mem-budget");
 		argv[n++] = strdup(budget);
 	}
+	if (pvctl_conf.uid_base && strcmp(name, "pvhv") == 0) {	/* splitvisor.conf */
+		argv[n++] = strdup("--uid-base");
+		argv[n++] = strdup(pvctl_conf.uid_base);
+	}
+	if (pvctl_conf.log_level && strcmp(pvctl_conf.log_level, "debug") == 0 &&
+	    strcmp(name, "pvhv") == 0)
+		argv[n++] = strdup("--debug");
 	if (strcmp(name, "pvxenstored") == 0) {
 		snprintf(pidfile, sizeof(pidfile), "%s/%s.pid", pvctl_rundir(), name);
 		argv[n++] = strdup("--foreground");
@@ -232,7 +239,7 @@ static int host_status(void)
 
 int pvctl_cmd_host(int argc, char **argv)
 {
-	const char *budget = NULL;
+	const char *budget = pvctl_conf.mem_budget;	/* --mem-budget overrides it */
 
 	if (pvctl_wants_help(argc, argv, "host"))
 		return 0;

@@ -30,7 +30,7 @@ struct opts {
 
 static int parse(int argc, char **argv, const char *cmd, struct opts *o)
 {
-	o->timeout_s = 60;
+	o->timeout_s = pvctl_conf.shutdown_timeout_s ? pvctl_conf.shutdown_timeout_s : 60;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--wait") == 0 || strcmp(argv[i], "-w") == 0)
 			o->wait = true;

@@ -33,6 +33,23 @@ static const struct pvctl_cmd commands[] = {
 	{ "unpause", pvctl_cmd_unpause, "unpause DOM", "resume a paused domain" },
 	{ "console", pvctl_cmd_console, "console [--dump] DOM",
 	  "show a domain's console (--dump: print what it wrote so far and exit)" },
+	{ "block-attach", pvctl_cmd_block_attach, "block-attach DOM SOURCE TARGET [ro|rw] [shareable]",
+	  "attach a disk image or block device to a running domain (TARGET: xvdb, xvdc...)" },
+	{ "block-detach", pvctl_cmd_block_detach, "block-detach [--timeout S] [--force] DOM TARGET",
+	  "detach a disk: the guest releases it, then it is removed (--force: after the timeout anyway)" },
+	{ "block-list", pvctl_cmd_block_list, "block-list [--json] DOM",
+	  "list a domain's disks with their frontend and backend states" },
+	{ "network-attach", pvctl_cmd_network_attach,
+	  "network-attach DOM [bridge=BR] [mac=MAC] [script=PATH] [model=netfront]",
+	  "add a network interface (vif) to a running domain" },
+	{ "network-detach", pvctl_cmd_network_detach,
+	  "network-detach [--timeout S] [--force] DOM DEVID|MAC", "remove a network interface" },
+	{ "network-list", pvctl_cmd_network_list, "network-list [--json] DOM",
+	  "list a domain's network interfaces with their states" },
+	{ "mem-set", pvctl_cmd_mem_set, "mem-set DOM SIZE",
+	  "set a domain's memory target (SIZE as in domain XML: 65536 KiB, 256M, 1GiB...)" },
+	{ "top", pvctl_cmd_top, "top [--batch] [--iterations N] [--delay S]",
+	  "a live view of each domain's CPU, memory and devices" },
 };
 
 void pvctl_err(const char *fmt, ...)
@@ -73,10 +90,12 @@ bool pvctl_wants_help(int argc, char **argv, const char *cmd)
 static void help(FILE *f)
 {
 	fprintf(f, "usage: pvctl [--rundir DIR] COMMAND [ARGS]\n\n"
-		   "The run directory is --rundir, else $SPLITVISOR_RUNDIR, else %s.\n"
+		   "The run directory is --rundir, else $SPLITVISOR_RUNDIR, else rundir in the\n"
+		   "config file ($SPLITVISOR_CONF, else " SV_SYSCONFDIR "/splitvisor/splitvisor.conf),\n"
+		   "else %s.\n"
 		   "DOM is a domain name or id. Commands:\n\n", SV_DEFAULT_RUNDIR);
 	for (size_t i = 0; i < SV_ARRAY_SIZE(commands); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-15s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'pvctl COMMAND --help' shows a command's options; man pvctl has the rest.\n");
 }
 
@@ -107,8 +126,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	for (size_t c = 0; c < SV_ARRAY_SIZE(commands); c++) {
-		if (strcmp(commands[c].name, argv[i]) == 0)
+		if (strcmp(commands[c].name, argv[i]) == 0) {
+			if (pvctl_conf_load() < 0)
+				return 1;
 			return commands[c].run(argc - i, argv + i);
+		}
 	}
 	pvctl_err("unknown command '%s' (pvctl --help lists them)", argv[i]);
 	return 2;

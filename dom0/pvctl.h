@@ -15,6 +15,25 @@
 struct pvctl_opts {
 	const char *rundir;
 };
+
+/*
+ * Host defaults from the config file (pvctl-conf.c): $SPLITVISOR_CONF, else
+ * SYSCONFDIR/splitvisor/splitvisor.conf. Command-line flags and
+ * $SPLITVISOR_RUNDIR override it. NULL or 0 when not set.
+ */
+struct pvctl_conf {
+	char *rundir;
+	char *mem_budget;		/* passed to pvhv --mem-budget */
+	char *uid_base;			/* passed to pvhv --uid-base */
+	char *log_level;		/* "info" or "debug" */
+	char *bridge;			/* network-attach's default bridge */
+	uint32_t detach_timeout_s;	/* block-/network-detach --timeout default */
+	uint32_t shutdown_timeout_s;	/* shutdown/reboot --timeout default */
+	char path[4096];		/* the file read, "" if none */
+};
+extern struct pvctl_conf pvctl_conf;
+/* Reads the config file; 0, or -errno after printing what is wrong. */
+int pvctl_conf_load(void);
 extern struct pvctl_opts pvctl_opts;
 
 struct pvctl_cmd {
@@ -61,13 +80,70 @@ struct pvctl_xs_domain {
 	uint32_t console_port;
 	const struct domcfg_disk *disks;
 	size_t ndisks;
+	const struct domcfg_nic *nics;
+	size_t nnics;
 };
 struct domcfg_disk;
+struct domcfg_nic;
 struct xs_handle;
 int pvctl_xs_disk_user(const char *source, bool want_write);
 struct xs_handle *pvctl_xs_open(char *err, size_t errlen);
 int pvctl_xs_introduce(const struct pvctl_xs_domain *x, char *err, size_t errlen);
 void pvctl_xs_release(uint32_t domid);
+/* Frontend and backend directories of device KIND ("vbd", "vif") DEVID. */
+void pvctl_xs_dev_paths(uint32_t domid, const char *kind, uint32_t devid, char fdir[96],
+			char bdir[96]);
+/*
+ * Writes one device's frontend and backend directories in one transaction,
+ * exactly as create does (disk, or nic with its devid). -EEXIST when either
+ * directory already exists, -ESRCH when the domain has no tree.
+ */
+int pvctl_xs_attach(struct xs_handle *h, uint32_t domid, const struct domcfg_disk *disk,
+		    uint32_t nic_devid, const struct domcfg_nic *nic);
+/* Removes both directories of one device in one transaction. */
+int pvctl_xs_dev_remove(struct xs_handle *h, uint32_t domid, const char *kind, uint32_t devid);
+/* DIR/KEY's value (malloc'd) or NULL; a state node as 0..8, or -1. */
+char *pvctl_xs_get(struct xs_handle *h, const char *dir, const char *key);
+int pvctl_xs_get_state(struct xs_handle *h, const char *dir);
+const char *pvctl_xenbus_state_name(int state);
+/* The domid whose vif uses MAC (and its devid), or -1. */
+int pvctl_xs_mac_user(struct xs_handle *h, const uint8_t mac[6], uint32_t *devid_out);
+
+/* pvctl-net.c: whether a host bridge exists, with an error naming it. */
+int pvctl_check_bridge(const char *bridge, char *err, size_t errlen);
+/* create's checks of one <interface>: its bridge exists, its MAC is free. */
+struct domcfg;
+int pvctl_check_nic(const struct domcfg *cfg, const struct domcfg_nic *nic);
+
+/*
+ * pvctl-device.c: the detach protocol shared by block- and network-detach:
+ * backend online=0 and state Closing, wait up to timeout_s for the frontend
+ * to reach Closed (or to be one that never connected), then remove both
+ * directories; with force, remove them after the timeout anyway.
+ */
+int pvctl_dev_detach(struct xs_handle *h, const char *domname, uint32_t domid, const char *kind,
+		     uint32_t devid, const char *label, uint32_t timeout_s, bool force);
+/* The domain, which must be running or paused; says why not otherwise. */
+int pvctl_live_domain(const char *dom, struct pvh_ctl_dominfo *d);
+/* pvctl_xs_open() that prints its error. */
+struct xs_handle *pvctl_xs_open_or_say(void);
+/* Whether daemon NAME's pidfile in the run directory names a live process. */
+bool pvctl_daemon_alive(const char *name);
+/* The config's detach_timeout, else 10 s. */
+uint32_t pvctl_detach_timeout(void);
+/* "[--timeout S] [--force]" around exactly npos positional arguments. */
+int pvctl_detach_args(int argc, char **argv, const char *cmd, const char **pos, int npos,
+		      uint32_t *timeout_s, bool *force);
+/* The devids of KIND on DOMID (frontend and backend merged), sorted. */
+size_t pvctl_dev_ids(struct xs_handle *h, uint32_t domid, const char *kind, uint32_t *ids,
+		     size_t max);
+/* "[--json] DOM": -1 with d and *h set, else the exit status. */
+int pvctl_list_args(int argc, char **argv, const char *cmd, bool *json,
+		    struct pvh_ctl_dominfo *d, struct xs_handle **h);
+/* The domain (any state) and an open XenStore handle; -1 after saying why not. */
+int pvctl_dom_and_xs(const char *dom, struct pvh_ctl_dominfo *d, struct xs_handle **h);
+/* Prints ', "key": "val"' (or null) for JSON objects. */
+void pvctl_json_kv(const char *key, const char *val, bool comma);
 
 /* Formatting shared by list and dominfo. */
 const char *pvctl_state_name(uint32_t state);
@@ -88,5 +164,13 @@ int pvctl_cmd_unpause(int argc, char **argv);
 int pvctl_cmd_console(int argc, char **argv);
 int pvctl_cmd_shutdown(int argc, char **argv);
 int pvctl_cmd_reboot(int argc, char **argv);
+int pvctl_cmd_block_attach(int argc, char **argv);
+int pvctl_cmd_block_detach(int argc, char **argv);
+int pvctl_cmd_block_list(int argc, char **argv);
+int pvctl_cmd_network_attach(int argc, char **argv);
+int pvctl_cmd_network_detach(int argc, char **argv);
+int pvctl_cmd_network_list(int argc, char **argv);
+int pvctl_cmd_mem_set(int argc, char **argv);
+int pvctl_cmd_top(int argc, char **argv);
 
 #endif /* PVCTL_H */

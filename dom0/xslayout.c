@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <xenstore.h>
 
@@ -111,56 +112,121 @@ static bool write_tree(struct xs_handle *h, xs_transaction_t t, const struct pvc
 }
 
 /*
- * One vbd: the frontend directory belongs to the guest (the backend may
+ * One device: the frontend directory belongs to the guest (the backend may
  * read it), the backend directory to dom0 (the guest may read it), both
- * written in the create transaction (reference §4.2).
+ * written in the caller's transaction (reference §4.2). A key whose value
+ * is NULL is left out. With must_be_new, a device that already has either
+ * directory is refused with EEXIST, which makes attach's "is the target
+ * free" check and its write one atomic step.
  */
-static bool write_vbd(struct xs_handle *h, xs_transaction_t t, uint32_t domid,
-		      const struct domcfg_disk *disk)
+struct kv {
+	const char *key;
+	const char *val;
+};
+
+static bool write_dev(struct xs_handle *h, xs_transaction_t t, uint32_t domid, const char *kind,
+		      uint32_t devid, const struct kv *fkeys, size_t nf, const struct kv *bkeys,
+		      size_t nb, bool must_be_new)
 {
 	struct xs_permissions fe[2] = { { domid, XS_PERM_NONE }, { 0, XS_PERM_READ } };
 	struct xs_permissions be[2] = { { 0, XS_PERM_NONE }, { domid, XS_PERM_READ } };
-	char fdir[96], bdir[96], path[160], v[32];
-	const char *type = disk->is_cdrom ? "cdrom" : "disk";
-	const struct { const char *key; const char *val; } fkeys[] = {
-		{ "backend", bdir }, { "backend-id", "0" }, { "state", "1" },
-		{ "virtual-device", v }, { "device-type", type },
-	}, bkeys[] = {
-		{ "frontend", fdir }, { "frontend-id", NULL }, { "online", "1" },
-		{ "removable", "0" }, { "bootable", "1" }, { "state", "1" },
-		{ "dev", disk->target }, { "type", disk->type == DOMCFG_DISK_BLOCK ? "phy" : "file" },
-		{ "mode", disk->readonly ? "r" : "w" }, { "device-type", type },
-		{ "params", disk->source },
-	};
-	char id[16];
+	char fdir[96], bdir[96], path[160];
+	unsigned int len;
+	void *old;
 
-	snprintf(v, sizeof(v), "%u", disk->vdev);
-	snprintf(id, sizeof(id), "%u", domid);
-	snprintf(fdir, sizeof(fdir), "/local/domain/%u/device/vbd/%u", domid, disk->vdev);
-	snprintf(bdir, sizeof(bdir), "/local/domain/0/backend/vbd/%u/%u", domid, disk->vdev);
+	pvctl_xs_dev_paths(domid, kind, devid, fdir, bdir);
+	if (must_be_new) {
+		old = xs_read(h, t, fdir, &len);
+		if (!old)
+			old = xs_read(h, t, bdir, &len);
+		if (old) {
+			free(old);
+			errno = EEXIST;
+			return false;
+		}
+	}
 	if (!xs_mkdir(h, t, fdir) || !xs_set_permissions(h, t, fdir, fe, 2) ||
 	    !xs_mkdir(h, t, bdir) || !xs_set_permissions(h, t, bdir, be, 2))
 		return false;
-	for (size_t i = 0; i < SV_ARRAY_SIZE(fkeys); i++) {
-		snprintf(path, sizeof(path), "%s/%s", fdir, fkeys[i].key);
-		if (!xs_write(h, t, path, fkeys[i].val, strlen(fkeys[i].val)) ||
-		    !xs_set_permissions(h, t, path, fe, 2))
-			return false;
-	}
-	for (size_t i = 0; i < SV_ARRAY_SIZE(bkeys); i++) {
-		const char *val = bkeys[i].val ? bkeys[i].val : id;
+	for (size_t i = 0; i < nf + nb; i++) {
+		const struct kv *kv = i < nf ? &fkeys[i] : &bkeys[i - nf];
 
-		snprintf(path, sizeof(path), "%s/%s", bdir, bkeys[i].key);
-		if (!xs_write(h, t, path, val, strlen(val)) || !xs_set_permissions(h, t, path, be, 2))
+		if (!kv->val)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", i < nf ? fdir : bdir, kv->key);
+		if (!xs_write(h, t, path, kv->val, strlen(kv->val)) ||
+		    !xs_set_permissions(h, t, path, i < nf ? fe : be, 2))
 			return false;
 	}
 	return true;
 }
 
+void pvctl_xs_dev_paths(uint32_t domid, const char *kind, uint32_t devid, char fdir[96],
+			char bdir[96])
+{
+	snprintf(fdir, 96, "/local/domain/%u/device/%s/%u", domid, kind, devid);
+	snprintf(bdir, 96, "/local/domain/0/backend/%s/%u/%u", kind, domid, devid);
+}
+
+static bool write_vbd(struct xs_handle *h, xs_transaction_t t, uint32_t domid,
+		      const struct domcfg_disk *disk, bool must_be_new)
+{
+	char fdir[96], bdir[96], v[16], id[16];
+	const char *type = disk->is_cdrom ? "cdrom" : "disk";
+	const struct kv fkeys[] = {
+		{ "backend", bdir }, { "backend-id", "0" }, { "state", "1" },
+		{ "virtual-device", v }, { "device-type", type },
+	}, bkeys[] = {
+		{ "frontend", fdir }, { "frontend-id", id }, { "online", "1" },
+		{ "removable", "0" }, { "bootable", "1" }, { "state", "1" },
+		{ "dev", disk->target }, { "type", disk->type == DOMCFG_DISK_BLOCK ? "phy" : "file" },
+		{ "mode", disk->readonly ? "r" : "w" }, { "device-type", type },
+		{ "params", disk->source },
+	};
+
+	snprintf(v, sizeof(v), "%u", disk->vdev);
+	snprintf(id, sizeof(id), "%u", domid);
+	pvctl_xs_dev_paths(domid, "vbd", disk->vdev, fdir, bdir);
+	return write_dev(h, t, domid, "vbd", disk->vdev, fkeys, SV_ARRAY_SIZE(fkeys), bkeys,
+			 SV_ARRAY_SIZE(bkeys), must_be_new);
+}
+
+/*
+ * One vif (reference §4.2, libxl_nic.c). No hotplug-status is written:
+ * there is no hotplug script runner, and a backend must not wait for one.
+ * The script is recorded for the network backend to run; a bridge
+ * interface defaults to vif-bridge as in xl.
+ */
+static bool write_vif(struct xs_handle *h, xs_transaction_t t, uint32_t domid, uint32_t devid,
+		      const struct domcfg_nic *nic, bool must_be_new)
+{
+	char fdir[96], bdir[96], handle[16], id[16], mac[18];
+	const char *script = nic->script ? nic->script :
+			     nic->type == DOMCFG_NIC_BRIDGE ? "vif-bridge" : NULL;
+	const struct kv fkeys[] = {
+		{ "backend", bdir }, { "backend-id", "0" }, { "state", "1" },
+		{ "handle", handle }, { "mac", mac },
+	}, bkeys[] = {
+		{ "frontend", fdir }, { "frontend-id", id }, { "online", "1" }, { "state", "1" },
+		{ "script", script }, { "mac", mac }, { "bridge", nic->bridge },
+		{ "handle", handle }, { "type", "vif" },
+	};
+
+	snprintf(handle, sizeof(handle), "%u", devid);
+	snprintf(id, sizeof(id), "%u", domid);
+	domcfg_mac_format(nic->mac, mac);
+	pvctl_xs_dev_paths(domid, "vif", devid, fdir, bdir);
+	return write_dev(h, t, domid, "vif", devid, fkeys, SV_ARRAY_SIZE(fkeys), bkeys,
+			 SV_ARRAY_SIZE(bkeys), must_be_new);
+}
+
 static bool write_devices(struct xs_handle *h, xs_transaction_t t, const struct pvctl_xs_domain *x)
 {
 	for (size_t i = 0; i < x->ndisks; i++)
-		if (!write_vbd(h, t, x->domid, &x->disks[i]))
+		if (!write_vbd(h, t, x->domid, &x->disks[i], false))
+			return false;
+	for (size_t i = 0; i < x->nnics; i++)
+		if (!write_vif(h, t, x->domid, (uint32_t)i, &x->nics[i], false))
 			return false;
 	return true;
 }
@@ -201,32 +267,183 @@ int pvctl_xs_disk_user(const char *source, bool want_write)
 	return user;
 }
 
+/*
+ * Runs WRITE in a transaction, retried on EAGAIN (another writer got in
+ * first). Returns 0 or -errno; EEXIST from write_dev is passed on.
+ */
+static int transact(struct xs_handle *h, bool (*write)(struct xs_handle *, xs_transaction_t, const void *),
+		    const void *arg)
+{
+	for (int tries = 0;; tries++) {
+		xs_transaction_t t = xs_transaction_start(h);
+		bool ok = t != XBT_NULL && write(h, t, arg);
+		int saved = errno;
+
+		if (t != XBT_NULL && xs_transaction_end(h, t, !ok) && ok)
+			return 0;
+		if (!ok)
+			errno = saved;
+		if (errno == EAGAIN && tries < TX_TRIES)
+			continue;
+		return errno ? -errno : -EIO;
+	}
+}
+
+static bool write_all(struct xs_handle *h, xs_transaction_t t, const void *arg)
+{
+	return write_tree(h, t, arg) && write_devices(h, t, arg);
+}
+
 int pvctl_xs_introduce(const struct pvctl_xs_domain *x, char *err, size_t errlen)
 {
 	struct xs_handle *h = pvctl_xs_open(err, errlen);
-	int rc = 0;
+	int rc;
 
 	if (!h)
 		return -ECONNREFUSED;
-	for (int tries = 0;; tries++) {
-		xs_transaction_t t = xs_transaction_start(h);
-		bool ok = t != XBT_NULL && write_tree(h, t, x) && write_devices(h, t, x);
-
-		if (t != XBT_NULL && xs_transaction_end(h, t, !ok) && ok)
-			break;
-		if (ok && errno == EAGAIN && tries < TX_TRIES)
-			continue;
-		snprintf(err, errlen, "cannot write domain %u's XenStore tree: %s", x->domid, strerror(errno));
+	rc = transact(h, write_all, x);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot write domain %u's XenStore tree: %s", x->domid, strerror(-rc));
 		rc = -EIO;
-		goto out;
-	}
-	if (!xs_introduce_domain(h, x->domid, PVH_XENSTORE_PFN, x->store_port)) {
+	} else if (!xs_introduce_domain(h, x->domid, PVH_XENSTORE_PFN, x->store_port)) {
 		snprintf(err, errlen, "pvxenstored refused to introduce domain %u: %s", x->domid, strerror(errno));
 		rc = -EIO;
 	}
-out:
 	xs_close(h);
 	return rc;
+}
+
+struct attach {
+	uint32_t domid, devid;
+	const struct domcfg_disk *disk;
+	const struct domcfg_nic *nic;
+};
+
+static bool write_attach(struct xs_handle *h, xs_transaction_t t, const void *arg)
+{
+	const struct attach *a = arg;
+	char path[64];
+	unsigned int len;
+	char *name;
+
+	/* The domain must still be there, inside the same transaction. */
+	snprintf(path, sizeof(path), "/local/domain/%u/name", a->domid);
+	name = xs_read(h, t, path, &len);
+	if (!name) {
+		errno = ESRCH;
+		return false;
+	}
+	free(name);
+	return a->disk ? write_vbd(h, t, a->domid, a->disk, true)
+		       : write_vif(h, t, a->domid, a->devid, a->nic, true);
+}
+
+int pvctl_xs_attach(struct xs_handle *h, uint32_t domid, const struct domcfg_disk *disk,
+		    uint32_t nic_devid, const struct domcfg_nic *nic)
+{
+	struct attach a = { .domid = domid, .devid = nic_devid, .disk = disk, .nic = nic };
+
+	return transact(h, write_attach, &a);
+}
+
+static char *dirname_of(char *path)
+{
+	char *slash = strrchr(path, '/');
+
+	if (slash)
+		*slash = '\0';
+	return path;
+}
+
+static bool rm_if_empty(struct xs_handle *h, xs_transaction_t t, const char *dir)
+{
+	unsigned int n = 0;
+	char **ents = xs_directory(h, t, dir, &n);
+
+	free(ents);
+	return !ents || n > 0 || xs_rm(h, t, dir);
+}
+
+struct remove {
+	uint32_t domid, devid;
+	const char *kind;
+};
+
+static bool write_remove(struct xs_handle *h, xs_transaction_t t, const void *arg)
+{
+	const struct remove *r = arg;
+	char fdir[96], bdir[96];
+
+	pvctl_xs_dev_paths(r->domid, r->kind, r->devid, fdir, bdir);
+	if (!(xs_rm(h, t, fdir) || errno == ENOENT) || !(xs_rm(h, t, bdir) || errno == ENOENT))
+		return false;
+	/* The last device of its kind takes the domain's empty directories along. */
+	return rm_if_empty(h, t, dirname_of(fdir)) && rm_if_empty(h, t, dirname_of(bdir));
+}
+
+int pvctl_xs_dev_remove(struct xs_handle *h, uint32_t domid, const char *kind, uint32_t devid)
+{
+	struct remove r = { .domid = domid, .devid = devid, .kind = kind };
+
+	return transact(h, write_remove, &r);
+}
+
+char *pvctl_xs_get(struct xs_handle *h, const char *dir, const char *key)
+{
+	char path[256];
+	unsigned int len;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, key);
+	return xs_read(h, XBT_NULL, path, &len);
+}
+
+int pvctl_xs_get_state(struct xs_handle *h, const char *dir)
+{
+	char *v = pvctl_xs_get(h, dir, "state");
+	uint32_t n;
+	int st = -1;
+
+	if (v && sv_parse_u32(v, &n) == 0 && n <= 8)
+		st = (int)n;
+	free(v);
+	return st;
+}
+
+const char *pvctl_xenbus_state_name(int state)
+{
+	static const char *const names[] = {
+		"Unknown", "Initialising", "InitWait", "Initialised", "Connected",
+		"Closing", "Closed", "Reconfiguring", "Reconfigured",
+	};
+
+	return state >= 0 && (size_t)state < SV_ARRAY_SIZE(names) ? names[state] : "absent";
+}
+
+/* The domain and devid that use MAC in a vif backend, or -1. */
+int pvctl_xs_mac_user(struct xs_handle *h, const uint8_t mac[6], uint32_t *devid_out)
+{
+	unsigned int ndom = 0, ndev;
+	char **doms = xs_directory(h, XBT_NULL, "/local/domain/0/backend/vif", &ndom), **devs;
+	char want[18], dir[128], *v;
+	int user = -1;
+
+	domcfg_mac_format(mac, want);
+	for (unsigned int i = 0; doms && i < ndom && user < 0; i++) {
+		snprintf(dir, sizeof(dir), "/local/domain/0/backend/vif/%s", doms[i]);
+		devs = xs_directory(h, XBT_NULL, dir, &ndev);
+		for (unsigned int j = 0; devs && j < ndev && user < 0; j++) {
+			snprintf(dir, sizeof(dir), "/local/domain/0/backend/vif/%s/%s", doms[i], devs[j]);
+			v = pvctl_xs_get(h, dir, "mac");
+			if (v && strcasecmp(v, want) == 0) {
+				user = atoi(doms[i]);
+				*devid_out = (uint32_t)atoi(devs[j]);
+			}
+			free(v);
+		}
+		free(devs);
+	}
+	free(doms);
+	return user;
 }
 
 void pvctl_xs_release(uint32_t domid)
@@ -246,6 +463,8 @@ void pvctl_xs_release(uint32_t domid)
 	snprintf(path, sizeof(path), "/local/domain/%u", domid);
 	xs_rm(h, XBT_NULL, path);
 	snprintf(path, sizeof(path), "/local/domain/0/backend/vbd/%u", domid);
+	xs_rm(h, XBT_NULL, path);
+	snprintf(path, sizeof(path), "/local/domain/0/backend/vif/%u", domid);
 	xs_rm(h, XBT_NULL, path);
 	xs_close(h);
 }

@@ -25,6 +25,12 @@ tests_integration_virq_wait_LDADD = common/libsv.a
 TESTS += tests/integration/hv-pio.sh
 EXTRA_DIST += tests/integration/hv-pio.sh
 
+# The toolstack's devices, networking and operations (pvctl, XenStore, pvblkback).
+TOOLSTACK_TESTS = tests/integration/toolstack-block.sh tests/integration/toolstack-net.sh \
+	tests/integration/toolstack-ops.sh
+TESTS += $(TOOLSTACK_TESTS)
+EXTRA_DIST += $(TOOLSTACK_TESTS) tests/integration/toolstack-lib.sh
+
 # pvbench --quick and blk-native's argument checks (bench/).
 TESTS += tests/integration/pvbench-quick.sh
 EXTRA_DIST += tests/integration/pvbench-quick.sh

@@ -4,6 +4,7 @@
 # own poweroff; shutdown of a guest that cannot answer; and 100
 # create/destroy cycles that leak nothing.
 . "$SV_SRCDIR/tests/integration/lib.sh"
+. "$SV_SRCDIR/tests/integration/toolstack-lib.sh"
 
 command -v xenstore-ls >/dev/null || { echo "SKIP: xenstore-utils not installed"; exit 77; }
 export XENSTORED_PATH="$RUNDIR/xenstored/socket"
@@ -20,7 +21,6 @@ check "vm/uuid/name" test "$(xenstore-read /vm/$uuid/name)" = spin
 check "memory/target in KiB" test "$(xenstore-read /local/domain/$id/memory/target)" = 16384
 check "store port as pvhv allocated" test "$(xenstore-read /local/domain/$id/store/port)" = 1
 check "console ring-ref" test "$(xenstore-read /local/domain/$id/console/ring-ref)" = 2
-perms() { xenstore-ls -p "$(dirname "$1")" | grep "^$(basename "$1") = " | sed 's/.*(\(.*\))$/\1/'; }
 check "the domain dir is ro for the guest" test "$(perms /local/domain/$id/name)" = "n0,r$id"
 check "control/shutdown is the guest's" test "$(perms /local/domain/$id/control/shutdown)" = "n$id"
 check "data is the guest's" test "$(perms /local/domain/$id/data)" = "n$id"
