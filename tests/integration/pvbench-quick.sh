@@ -92,7 +92,7 @@ for p, st in doc["paths"].items():
     need(isinstance(st.get("available"), bool), "%s says whether it is available" % p)
     if not st.get("available"):
         need(isinstance(st.get("reason"), str) and st["reason"], "%s says why not" % p)
-        need(doc["not_measured"].get(p) == st["reason"], "%s is in not_measured" % p)
+        need(doc["not_measured"].get(p) == st.get("reason"), "%s is in not_measured" % p)
 need(doc["paths"]["pv"]["available"] and doc["paths"]["native"]["available"],
      "pv and native are available (they need nothing that may be missing)")
 for r in doc["results"]:
