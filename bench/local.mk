@@ -38,3 +38,7 @@ bench/pvbench: bench/pvbench.py Makefile
 		-e 's|@pkglibexecdir[@]|$(pkglibexecdir)|g' \
 		-e 's|@pkgdatadir[@]|$(pkgdatadir)|g' \
 		$(srcdir)/bench/pvbench.py > $@.tmp && chmod +x $@.tmp && mv $@.tmp $@
+
+# The plots of the run docs/benchmarks.md quotes (pvbench --plots docs/).
+EXTRA_DIST += docs/pvbench-throughput.png docs/pvbench-throughput.svg \
+	docs/pvbench-latency.png docs/pvbench-latency.svg
