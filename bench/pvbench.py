@@ -30,6 +30,7 @@ measurement was not available (the table and JSON say which and why),
 """
 import argparse
 import json
+import math
 import os
 import re
 import subprocess
@@ -501,6 +502,7 @@ set style fill solid 0.85 border -1
 set boxwidth 0.9
 set datafile missing 'NaN'
 set logscale y
+set yrange [%(ymin)g:*]
 set grid ytics
 set ylabel "%(ylabel)s"
 set xtics rotate by -30 scale 0 font ",9"
@@ -521,6 +523,10 @@ def plots(b, results, outdir):
             ("mib_s", "throughput", "pvbench: throughput per path (median)", "MiB/s, log scale"),
             ("lat_us_p50", "latency", "pvbench: median latency per path", "p50 latency, us, log scale")):
         dat = os.path.join(outdir, "pvbench-%s.dat" % name)
+        shown = [max(r[key], 0.01) for r in results if any(
+            r["path"] == p and r.get("o_direct", True) == od for p, od, _ in series)]
+        # A decade below the smallest bar, so even that one shows on the log scale.
+        ymin = 10 ** math.floor(math.log10(min(shown) / 2)) if shown else 0.1
         with open(dat, "w") as f:
             f.write("# case " + " ".join(s[2].replace(" ", "_") for s in series) + "\n")
             for op, bs, qd in CASES:
@@ -537,7 +543,7 @@ def plots(b, results, outdir):
             gp = os.path.join(outdir, "pvbench-%s-%s.gp" % (name, ext))
             with open(gp, "w") as f:
                 f.write(PLOT % {"term": term, "out": os.path.join(outdir, "pvbench-%s.%s" % (name, ext)),
-                                "title": title, "ylabel": ylabel, "plots": pl})
+                                "title": title, "ylabel": ylabel, "plots": pl, "ymin": ymin})
             try:
                 r = subprocess.run(["gnuplot", gp], capture_output=True, text=True)
             except OSError as e:
