@@ -56,7 +56,7 @@ static void child_setup_fds(int hcall, int event, int mem, int ioreq)
 static void child_exec(struct hv_domain *d, int hcall, int event, int ioreq)
 {
 	char a_domid[16], a_mem[32], a_entry[32], a_si[32], a_stack[32], a_uid[16],
-	     a_parent[16], a_chroot[4200];
+	     a_parent[16], a_chroot[4200], a_no_ns[] = "--no-namespaces", a_ioreq[] = "--ioreq";
 	uint32_t uid = hv.uid_base + d->domid;
 	char *argv[24];
 	int n = 0;
@@ -80,10 +80,11 @@ static void child_exec(struct hv_domain *d, int hcall, int event, int ioreq)
 	argv[n++] = (char[]){ "--gid" }; argv[n++] = a_uid;
 	argv[n++] = (char[]){ "--parent" }; argv[n++] = a_parent;
 	argv[n++] = (char[]){ "--chroot" }; argv[n++] = a_chroot;
+	/* Not compound literals: those would die with the if's scope. */
 	if (hv.no_sandbox_ns)
-		argv[n++] = (char[]){ "--no-namespaces" };
+		argv[n++] = a_no_ns;
 	if (ioreq >= 0)
-		argv[n++] = (char[]){ "--ioreq" };
+		argv[n++] = a_ioreq;
 	argv[n] = NULL;
 	execv(hv.runner_path, argv);
 	fprintf(stderr, "pvhv: exec %s: %s\n", hv.runner_path, strerror(errno));
