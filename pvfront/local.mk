@@ -35,6 +35,9 @@ pvfront_pvos_SOURCES = \
 	pvfront/kernel/workloads/blkbench.c \
 	pvfront/kernel/workloads/timer.c \
 	pvfront/kernel/workloads/hcall_bench.c pvfront/kernel/workloads/prim_bench.c pvfront/kernel/workloads/peer.c \
+	pvfront/kernel/workloads/bench.c \
+	pvfront/kernel/workloads/bench-priv.h \
+	pvfront/kernel/workloads/pio_bench.c \
 	pvfront/kernel/workloads/selftest.c \
 	pvfront/kernel/workloads/selftest_evtchn.c \
 	pvfront/kernel/workloads/selftest_gnttab.c \
@@ -45,7 +48,10 @@ pvfront_pvos_SOURCES = \
 	pvfront/xen/gnttab.c \
 	pvfront/xen/xenbus.c \
 	pvfront/xen/blkfront.c \
+	pvfront/legacy/ata.c \
+	pvfront/arch/x86_64/pio.h \
 	pvfront/include/pvos/arch.h \
+	pvfront/include/pvos/ata.h \
 	pvfront/include/pvos/cmdline.h \
 	pvfront/include/pvos/console.h \
 	pvfront/include/pvos/control.h \
@@ -60,6 +66,7 @@ pvfront_pvos_SOURCES = \
 	pvfront/include/pvos/string.h \
 	pvfront/include/pvos/time.h \
 	pvfront/include/pvos/xen.h \
+	hv/include/public/pvh_ioreq.h \
 	hv/include/public/pvh_layout.h \
 	hv/include/public/pvh_trap.h
 
@@ -75,7 +82,7 @@ pvfront_pvos_SOURCES = \
 #   re-enable the stack protector, its canary is a pvos variable, not TLS.
 pvfront_pvos_CPPFLAGS = -D__XEN_TOOLS__ \
 	-I$(top_srcdir)/hv/include -I$(top_srcdir)/pvfront/include \
-	-I$(top_srcdir)/pvfront/xen
+	-I$(top_srcdir)/pvfront/xen -I$(top_srcdir)/pvfront/arch/x86_64
 pvfront_pvos_CFLAGS = -std=gnu11 $(SV_WARN_CFLAGS) -ffreestanding \
 	-fno-stack-protector -fno-pic -fno-pie -mcmodel=small -mno-red-zone \
 	-fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
@@ -116,9 +123,21 @@ pvfront_tests_pvos_unit_SOURCES = \
 	pvfront/tests/xenbus_test.c \
 	pvfront/xen/xenbus.c \
 	pvfront/tests/blkfront_test.c \
-	pvfront/xen/blkfront.c
+	pvfront/xen/blkfront.c \
+	pvfront/tests/pio_test.c \
+	pvfront/tests/fakeio/pio.h \
+	pvfront/tests/ata_fake.h \
+	pvfront/tests/ata_fake.c \
+	pvfront/tests/ata_test.c \
+	pvfront/legacy/ata.c \
+	pvfront/kernel/blk.c \
+	pvfront/tests/bench_test.c \
+	pvfront/kernel/workloads/bench.c
+# fakeio/ stands in for arch/x86_64/pio.h: legacy/ata.c's ports are
+# served by the fake controller in ata_fake.c.
 pvfront_tests_pvos_unit_CPPFLAGS = $(AM_CPPFLAGS) \
 	-I$(top_srcdir)/pvfront/include -I$(top_srcdir)/pvfront/xen \
+	-I$(top_srcdir)/pvfront/tests/fakeio \
 	$(CUNIT_CFLAGS)
 pvfront_tests_pvos_unit_LDADD = $(CUNIT_LIBS)
 EXTRA_DIST += pvfront/kernel/printf.c pvfront/kernel/string.c

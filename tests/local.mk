@@ -4,6 +4,9 @@ TESTS += tests/integration/hv-boot.sh tests/integration/hv-escape.sh \
 	tests/integration/toolstack-xs.sh tests/integration/hv-dying.sh \
 	tests/integration/blk-host.sh tests/integration/evtchn-two-guests.sh \
 	tests/integration/console-viewers.sh
+# The legacy ATA driver against pvdm (pvfront/legacy/ata.c).
+TESTS += tests/integration/guest-ide.sh
+EXTRA_DIST += tests/integration/guest-ide.sh
 EXTRA_DIST += tests/integration/lib.sh tests/integration/hv-boot.sh \
 	tests/integration/hv-escape.sh tests/integration/hv-lifecycle.sh \
 	tests/integration/hv-bad-input.sh tests/integration/toolstack-xs.sh \

@@ -47,6 +47,7 @@ static const struct workload workloads[] = {
 	{ "timer", workload_timer },
 	{ "hcall-bench", workload_hcall_bench },
 	{ "prim-bench", workload_prim_bench },
+	{ "pio-bench", workload_pio_bench },
 	{ "peer", workload_peer },
 	{ "selftest", workload_selftest },
 	{ "echo", workload_echo },

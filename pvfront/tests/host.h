@@ -60,5 +60,8 @@ void add_evtchn_suite(void);
 void add_gnttab_suite(void);
 void add_xenbus_suite(void);
 void add_blkfront_suite(void);
+void add_pio_suite(void);
+void add_ata_suite(void);
+void add_bench_suite(void);
 
 #endif /* PVFRONT_TESTS_HOST_H */

@@ -27,6 +27,9 @@ int main(void)
 	add_gnttab_suite();
 	add_xenbus_suite();
 	add_blkfront_suite();
+	add_pio_suite();
+	add_ata_suite();
+	add_bench_suite();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failures = CU_get_number_of_failures();

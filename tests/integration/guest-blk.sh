@@ -31,24 +31,6 @@ run_guest() {
 	[ "$reason" = poweroff ]
 }
 
-# The pattern blk-fill writes, computed on the host.
-pattern_sha() {
-	python3 - "$1" "$2" <<'PY'
-import hashlib, struct, sys
-seed, sectors = int(sys.argv[1]), int(sys.argv[2])
-M = (1 << 64) - 1
-def sm(z):
-    z = (z + 0x9e3779b97f4a7c15) & M
-    z = ((z ^ (z >> 30)) * 0xbf58476d1ce4e5b9) & M
-    z = ((z ^ (z >> 27)) * 0x94d049bb133111eb) & M
-    return z ^ (z >> 31)
-h = hashlib.sha256()
-for s in range(sectors):
-    h.update(struct.pack('<64Q', *[sm(seed ^ (s * 64 + i)) for i in range(64)]))
-print(h.hexdigest())
-PY
-}
-
 img="$RUNDIR/disk.img"
 head -c $((4 * 1024 * 1024 + 512 * 7)) /dev/urandom > "$img"
 sectors=$(( $(stat -c %s "$img") / 512 ))

@@ -97,3 +97,22 @@ runners() { pgrep -f "pvhv-runner .*--chroot $RUNDIR/empty" | wc -l; }
 start_host() {
 	"$PVCTL" host start "$@" >/dev/null || { fail "host start"; exit 1; }
 }
+
+# pattern_sha SEED SECTORS: the sha256 of what pvos's init=blk-fill writes
+# (pvfront/kernel/workloads/blk.c), computed on the host.
+pattern_sha() {
+	python3 - "$1" "$2" <<'PY'
+import hashlib, struct, sys
+seed, sectors = int(sys.argv[1]), int(sys.argv[2])
+M = (1 << 64) - 1
+def sm(z):
+    z = (z + 0x9e3779b97f4a7c15) & M
+    z = ((z ^ (z >> 30)) * 0xbf58476d1ce4e5b9) & M
+    z = ((z ^ (z >> 27)) * 0x94d049bb133111eb) & M
+    return z ^ (z >> 31)
+h = hashlib.sha256()
+for s in range(sectors):
+    h.update(struct.pack('<64Q', *[sm(seed ^ (s * 64 + i)) for i in range(64)]))
+print(h.hexdigest())
+PY
+}

@@ -40,6 +40,7 @@ __attribute__((noreturn)) void workload_idle(void);
 __attribute__((noreturn)) void workload_timer(void);
 __attribute__((noreturn)) void workload_hcall_bench(void);
 __attribute__((noreturn)) void workload_prim_bench(void);
+__attribute__((noreturn)) void workload_pio_bench(void);
 __attribute__((noreturn)) void workload_peer(void);
 __attribute__((noreturn)) void workload_selftest(void);
 __attribute__((noreturn)) void workload_echo(void);

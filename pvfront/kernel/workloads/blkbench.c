@@ -1,17 +1,24 @@
 /*
  * blkbench.c: init=blkbench [ms=N] [bs=A,B,..] [qd=A,B,..] [ops=X,Y,..],
- * block I/O through blkfront on the first disk: sequential and random
- * reads and writes (ops, default seqread,seqwrite,randread,randwrite) at
- * each block size (bs, 4096..1048576 in multiples of 512, default
- * 4096,65536,1048576) and queue depth (qd, 1..32, default 1,8,32), for N
- * ms (default 200) per case. One line per case:
+ * block I/O on the disk blk_open_first() selects (blk=xen|ide): sequential
+ * and random reads and writes (ops, default
+ * seqread,seqwrite,randread,randwrite) at each block size (bs,
+ * 4096..1048576 in multiples of 512, default 4096,65536,1048576) and queue
+ * depth (qd, 1..32, default 1,8,32), for N ms (default 200) per case. One
+ * line per case:
  *
  *   blkbench: op=randread bs=4096 qd=1 iops=12345 mib_s=48.2 lat_us_p50=75
  *
- * An I/O bigger than one ring request (44 KiB) is split into several;
- * its latency is from its first submission to its last response. The
- * queue depth counts I/Os in flight, limited by the ring's 32 requests.
- * Writes overwrite the disk. Powers off when done.
+ * A device that cannot queue (ide) runs the qd=1 cases; each case with a
+ * deeper queue is one line instead, without numbers:
+ *
+ *   blkbench: op=randread bs=4096 qd=32 skipped=cannot-queue device_qd=1
+ *
+ * An I/O bigger than one device request (44 KiB on a blkif ring) is split
+ * into several; its latency is from its first submission to its last
+ * completion. The queue depth counts I/Os in flight, limited by the
+ * device's requests in flight (32 on the ring). Writes overwrite the disk.
+ * Powers off when done.
  */
 #include <stdint.h>
 
@@ -24,6 +31,8 @@
 #include <pvos/string.h>
 #include <pvos/time.h>
 #include <pvos/xen.h>
+
+#include "bench-priv.h"
 
 #define MAX_QD		32
 #define MAX_BS		(1024 * 1024)
@@ -39,13 +48,13 @@ struct bio {
 };
 
 struct chunk {
-	struct blkfront_req r;
+	struct blk_req r;
 	struct bio *io;
 };
 
 struct run {
 	struct blk_dev *dev;
-	uint8_t op;
+	enum blk_op op;
 	bool random;
 	size_t bs;
 	unsigned int qd;
@@ -54,7 +63,7 @@ struct run {
 	struct bio ios[MAX_QD];
 	struct chunk chunks[SLOTS];
 	uint64_t done, nsamples;
-	uint32_t lat_us[MAX_SAMPLES];
+	uint64_t lat_us[MAX_SAMPLES];
 };
 
 static struct run run;
@@ -67,7 +76,7 @@ static uint64_t next_random(uint64_t *x)
 	return *x;
 }
 
-static void chunk_done(struct blkfront_req *r)
+static void chunk_done(struct blk_req *r)
 {
 	struct chunk *c = r->data;
 	struct bio *io = c->io;
@@ -75,12 +84,12 @@ static void chunk_done(struct blkfront_req *r)
 	c->io = NULL;
 	if (r->status < 0)
 		panic("blkbench: %s of sector %lu failed (%d)",
-		      r->op == BLKIF_OP_READ ? "read" : "write",
+		      r->op == BLK_OP_READ ? "read" : "write",
 		      (unsigned long)r->sector, r->status);
 	if (--io->pending || io->next_off < io->bs)
 		return;
 	if (run.nsamples < MAX_SAMPLES)
-		run.lat_us[run.nsamples++] = (uint32_t)((time_now_ns() - io->start_ns) / 1000);
+		run.lat_us[run.nsamples++] = (time_now_ns() - io->start_ns) / 1000;
 	run.done++;
 	io->active = false;
 }
@@ -125,15 +134,15 @@ static void submit_pieces(void)
 
 			if (!c)
 				return;
-			if (n > BLKFRONT_MAX_BYTES)
-				n = BLKFRONT_MAX_BYTES;
-			c->r = (struct blkfront_req){
+			if (n > run.dev->max_req_bytes)
+				n = run.dev->max_req_bytes;
+			c->r = (struct blk_req){
 				.op = run.op, .sector = io->sector + io->next_off / BLK_SECTOR_SIZE,
 				.buf = run.buf + io->next_off, .len = n,
 				.done = chunk_done, .data = c,
 			};
 			c->io = io;
-			rc = blkfront_submit(run.dev->fe, &c->r);
+			rc = blk_submit(run.dev, &c->r);
 			if (rc == -EBUSY) {
 				c->io = NULL;
 				return;
@@ -144,34 +153,6 @@ static void submit_pieces(void)
 			io->pending++;
 		}
 	}
-}
-
-static uint32_t median(uint32_t *v, uint64_t n)
-{
-	uint64_t lo = 0, hi = n - 1, k = n / 2;
-
-	while (lo < hi) {	/* quickselect, Lomuto partition */
-		uint32_t pivot = v[(lo + hi) / 2], t;
-		uint64_t store = lo;
-
-		v[(lo + hi) / 2] = v[hi];
-		v[hi] = pivot;
-		for (uint64_t i = lo; i < hi; i++) {
-			if (v[i] < pivot) {
-				t = v[i]; v[i] = v[store]; v[store] = t;
-				store++;
-			}
-		}
-		v[hi] = v[store];
-		v[store] = pivot;
-		if (store == k)
-			break;
-		if (store < k)
-			lo = store + 1;
-		else
-			hi = store - 1;
-	}
-	return v[k];
 }
 
 static void one_case(const char *name, uint64_t ms)
@@ -192,29 +173,31 @@ static void one_case(const char *name, uint64_t ms)
 			busy |= run.ios[i].active;
 		}
 		submit_pieces();
-		if (busy && blkfront_wait(run.dev->fe) < 0)
+		if (busy && blk_wait(run.dev) < 0)
 			panic("blkbench: the disk broke");
 	}
 	el = time_now_ns() - t0;
 	iops = run.done * NSEC_PER_SEC / el;
-	mibx10 = run.done * run.bs * 10 / 1048576 * NSEC_PER_SEC / el;
-	printk("blkbench: op=%s bs=%lu qd=%u iops=%lu mib_s=%lu.%lu lat_us_p50=%u\n",
+	/* 128 bits: dividing by 1 MiB first would round small rates to 0. */
+	mibx10 = (uint64_t)((unsigned __int128)run.done * run.bs * 10 * NSEC_PER_SEC /
+			    1048576 / el);
+	printk("blkbench: op=%s bs=%lu qd=%u iops=%lu mib_s=%lu.%lu lat_us_p50=%lu\n",
 	       name, (unsigned long)run.bs, run.qd, (unsigned long)iops,
 	       (unsigned long)(mibx10 / 10), (unsigned long)(mibx10 % 10),
-	       run.nsamples ? median(run.lat_us, run.nsamples) : 0);
+	       run.nsamples ? (unsigned long)bench_median(run.lat_us, run.nsamples) : 0ul);
 }
 
 #define MAX_LIST	8
 
 struct op_kind {
 	const char *name;
-	uint8_t op;
+	enum blk_op op;
 	bool random;
 };
 
 static const struct op_kind op_kinds[] = {
-	{ "seqread", BLKIF_OP_READ, false }, { "seqwrite", BLKIF_OP_WRITE, false },
-	{ "randread", BLKIF_OP_READ, true }, { "randwrite", BLKIF_OP_WRITE, true },
+	{ "seqread", BLK_OP_READ, false }, { "seqwrite", BLK_OP_WRITE, false },
+	{ "randread", BLK_OP_READ, true }, { "randwrite", BLK_OP_WRITE, true },
 };
 
 /* A comma-separated list of numbers in [min, max]; returns how many. */
@@ -297,6 +280,13 @@ void workload_blkbench(void)
 			if (sizes[b] / BLK_SECTOR_SIZE > run.dev->sectors)
 				continue;
 			for (unsigned int q = 0; q < ndepths; q++) {
+				if (depths[q] > 1 && !blk_can_queue(run.dev)) {
+					printk("blkbench: op=%s bs=%lu qd=%lu skipped=cannot-queue "
+					       "device_qd=%u\n", op_kinds[o].name,
+					       (unsigned long)sizes[b], (unsigned long)depths[q],
+					       run.dev->max_inflight);
+					continue;
+				}
 				run.op = op_kinds[o].op;
 				run.random = op_kinds[o].random;
 				run.bs = sizes[b];

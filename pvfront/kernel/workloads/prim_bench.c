@@ -27,6 +27,7 @@
 #include <pvos/xen.h>
 
 #include "../../xen/xenfront.h"
+#include "bench-priv.h"
 
 #define ROUNDS		2000
 #define BATCH		32
@@ -36,15 +37,7 @@ static uint64_t samples[ROUNDS];
 
 static uint64_t median(unsigned int n)
 {
-	for (unsigned int i = 1; i < n; i++) {
-		uint64_t x = samples[i];
-		unsigned int j = i;
-
-		for (; j > 0 && samples[j - 1] > x; j--)
-			samples[j] = samples[j - 1];
-		samples[j] = x;
-	}
-	return samples[n / 2];
+	return bench_median(samples, n);
 }
 
 static domid_t own_domid(void)
