@@ -1307,6 +1307,24 @@ int domcfg_vdev_encode(const char *target, uint32_t *vdev_out)
 	return 0;
 }
 
+/*
+ * pvdm emulates one ATA disk: the master of the primary channel (hda),
+ * not ATAPI. A second hda is caught by disk_unique().
+ */
+static int ide_target(struct loader *ld, xmlNodePtr dev_attr, const char *dev,
+		      struct domcfg_disk *d)
+{
+	if (strcmp(dev, "hda") != 0)
+		return fail(ld, dev_attr, "'%s': only hda (the primary master) is emulated; "
+			    "use hda for the one IDE disk, or bus='xen' (xvda, xvdb, ...) for "
+			    "more disks", dev);
+	if (d->is_cdrom)
+		return fail(ld, dev_attr, "an emulated IDE CD-ROM (ATAPI) is not supported; "
+			    "use device='disk' with <readonly/>, or bus='xen'");
+	d->target = strdup(dev);
+	return d->target ? 0 : fail_nomem(ld);
+}
+
 static int disk_target(struct loader *ld, xmlNodePtr node, struct domcfg_disk *d)
 {
 	xmlNodePtr t = child(node, "target"), dev_attr;
@@ -1328,6 +1346,8 @@ static int disk_target(struct loader *ld, xmlNodePtr node, struct domcfg_disk *d
 		return fail(ld, dev_attr, "'%s' is %s disk name but bus='%s'; use bus='%s', "
 			    "or a name such as %s with bus='%s'", dev, is_hd ? "an IDE" : "a Xen",
 			    bus, is_hd ? "ide" : "xen", is_hd ? "xvda" : "hda", bus);
+	if (is_hd)
+		return ide_target(ld, dev_attr, dev, d);
 	d->target = strdup(dev);
 	return d->target ? 0 : fail_nomem(ld);
 }

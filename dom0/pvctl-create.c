@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "domcfg.h"
+#include "pvctl-dm.h"
 #include "pvctl.h"
 #include "sv.h"
 
@@ -48,11 +49,6 @@ static int check_disk(const struct domcfg *cfg, const struct domcfg_disk *d)
 {
 	int user;
 
-	if (d->bus != DOMCFG_BUS_XEN) {
-		pvctl_err("%s:%d: <disk> %s: emulated (bus='ide') disks are not supported yet; use bus='xen'",
-			  cfg->path, d->line, d->target);
-		return -ENOTSUP;
-	}
 	if (!d->source) {
 		pvctl_err("%s:%d: <disk> %s: an empty drive needs a <source>", cfg->path, d->line, d->target);
 		return -EINVAL;
@@ -107,6 +103,8 @@ static int fill_request(struct prepared *p, bool paused)
 	r->on_reboot = (uint8_t)cfg->on_reboot;
 	r->on_crash = (uint8_t)cfg->on_crash;
 	r->start_paused = paused;
+	if (pvctl_dm_disk(cfg))
+		r->flags |= PVH_CREATE_IOREQ;	/* pvdm serves its IDE disk */
 	return 0;
 }
 
@@ -139,9 +137,10 @@ static void describe_devices(const struct domcfg *cfg)
 	char mac[18];
 
 	for (size_t i = 0; i < cfg->ndisks; i++)
-		printf("  disk     %s %s (%s)\n", cfg->disks[i].target,
+		printf("  disk     %s %s (%s%s)\n", cfg->disks[i].target,
 		       cfg->disks[i].source ? cfg->disks[i].source : "(empty)",
-		       cfg->disks[i].readonly ? "read-only" : "read-write");
+		       cfg->disks[i].readonly ? "read-only" : "read-write",
+		       cfg->disks[i].bus == DOMCFG_BUS_IDE ? ", emulated IDE served by pvdm" : "");
 	for (size_t i = 0; i < cfg->nnics; i++) {
 		domcfg_mac_format(cfg->nics[i].mac, mac);
 		printf("  vif %-4zu %s%s %s %s\n", i, mac, cfg->nics[i].mac_generated ? " (generated)" : "",
@@ -206,27 +205,55 @@ static int dry_run(const struct prepared *p, const char *file)
 	return 0;
 }
 
-/* XenStore's part of create; on failure the domain goes again. */
+static void undo_create(uint32_t domid)
+{
+	struct pvh_ctl_dom sel;
+	char err[400];
+
+	snprintf(sel.dom, sizeof(sel.dom), "%u", domid);
+	pvctl_call_quiet(PVH_CTL_DESTROY, &sel, sizeof(sel), -1, NULL, 0, NULL, err, sizeof(err));
+	pvctl_xs_release(domid);
+	pvctl_dm_stop(domid);
+}
+
+/*
+ * XenStore's part of create; on failure the domain goes again. Only PV
+ * disks get vbd directories: the IDE disk is pvdm's, not pvblkback's.
+ */
 static int introduce(const struct prepared *p, const struct pvh_ctl_created *out)
 {
+	struct domcfg_disk *pv = calloc(p->cfg.ndisks + 1, sizeof(*pv));
 	struct pvctl_xs_domain x = {
 		.domid = out->domid, .name = p->req.name, .uuid = p->req.uuid,
 		.mem_kib = p->req.mem_kib, .store_port = out->store_port,
-		.console_port = out->console_port,
-		.disks = p->cfg.disks, .ndisks = p->cfg.ndisks,
+		.console_port = out->console_port, .disks = pv,
 		.nics = p->cfg.nics, .nnics = p->cfg.nnics,
 	};
-	struct pvh_ctl_dom sel;
-	char err[400];
-	int rc;
+	char err[400] = "out of memory";
+	int rc = -ENOMEM;
 
-	rc = pvctl_xs_introduce(&x, err, sizeof(err));
+	for (size_t i = 0; pv && i < p->cfg.ndisks; i++)
+		if (p->cfg.disks[i].bus == DOMCFG_BUS_XEN)
+			pv[x.ndisks++] = p->cfg.disks[i];	/* shallow: cfg owns the strings */
+	if (pv)
+		rc = pvctl_xs_introduce(&x, err, sizeof(err));
+	free(pv);
 	if (rc == 0)
 		return 0;
 	pvctl_err("%s; the domain was not created", err);
-	snprintf(sel.dom, sizeof(sel.dom), "%u", out->domid);
-	pvctl_call_quiet(PVH_CTL_DESTROY, &sel, sizeof(sel), -1, NULL, 0, NULL, err, sizeof(err));
-	pvctl_xs_release(out->domid);
+	undo_create(out->domid);
+	return rc;
+}
+
+/* The device model, for a domain with an IDE disk, before it runs. */
+static int start_dm(const struct prepared *p, const struct pvh_ctl_created *out)
+{
+	int rc = pvctl_dm_start(&p->cfg, out->domid);
+
+	if (rc < 0) {
+		pvctl_err("domain %u (%s) was not created", out->domid, p->req.name);
+		undo_create(out->domid);
+	}
 	return rc;
 }
 
@@ -258,6 +285,8 @@ static int create(struct prepared *p)
 	if (rc < 0)
 		return rc;
 	rc = introduce(p, &out);
+	if (rc == 0)
+		rc = start_dm(p, &out);
 	if (rc == 0 && !p->req.start_paused)
 		rc = unpause(&out);
 	if (rc == 0)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pvctl-dm.h"
 #include "pvctl.h"
 #include "sv.h"
 
@@ -36,8 +37,10 @@ static int domain_op(int argc, char **argv, const char *cmd, uint32_t type, cons
 		pvctl_err("%s", err[0] ? err : strerror(-rc));
 		return 1;
 	}
-	if (type == PVH_CTL_DESTROY && id_known)
+	if (type == PVH_CTL_DESTROY && id_known) {
 		pvctl_xs_release(info.domid);
+		pvctl_dm_stop(info.domid);	/* it exits by itself; make sure */
+	}
 	printf("Domain %s %s.\n", argv[1], done);
 	return 0;
 }

@@ -75,15 +75,10 @@ static bool sock_answers(const struct daemon *dm)
 	return ok;
 }
 
-static void exec_daemon(const char *path, const char *name, const char *budget)
+void pvctl_daemon_stdio(const char *log)
 {
-	char log[PATH_MAX], pidfile[PATH_MAX];
-	char *argv[16];
-	int n = 0, fd;
+	int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 
-	setsid();
-	snprintf(log, sizeof(log), "%s/%s.log", pvctl_rundir(), name);
-	fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 	if (fd >= 0) {
 		dup2(fd, 1);
 		dup2(fd, 2);
@@ -91,6 +86,17 @@ static void exec_daemon(const char *path, const char *name, const char *budget)
 	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (fd >= 0)
 		dup2(fd, 0);
+}
+
+static void exec_daemon(const char *path, const char *name, const char *budget)
+{
+	char log[PATH_MAX], pidfile[PATH_MAX];
+	char *argv[16];
+	int n = 0;
+
+	setsid();
+	snprintf(log, sizeof(log), "%s/%s.log", pvctl_rundir(), name);
+	pvctl_daemon_stdio(log);
 	argv[n++] = strdup(name);
 	argv[n++] = strdup("--rundir");
 	argv[n++] = strdup(pvctl_rundir());

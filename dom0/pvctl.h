@@ -50,6 +50,9 @@ int pvctl_usage(const char *cmd);
 /* True if argv has --help or -h; prints usage. */
 bool pvctl_wants_help(int argc, char **argv, const char *cmd);
 
+/* pvctl-host.c: in a daemon's child, stdout and stderr to log, stdin from /dev/null. */
+void pvctl_daemon_stdio(const char *log);
+
 /* paths.c: where our programs, kernels and schema are. */
 const char *pvctl_rundir(void);
 int pvctl_find_daemon(const char *name, char *out, size_t size);
