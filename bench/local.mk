@@ -27,7 +27,7 @@ pvbenchsbindir = $(sbindir)
 pvbenchsbin_SCRIPTS = bench/pvbench
 pvbenchmoddir = $(pkgdatadir)/bench
 dist_pvbenchmod_DATA = bench/svbench.py
-EXTRA_DIST += bench/pvbench.py
+EXTRA_DIST += bench/pvbench.py bench/results-pvbench.json
 CLEANFILES += bench/pvbench
 bench/pvbench: bench/pvbench.py Makefile
 	$(AM_V_GEN)$(MKDIR_P) bench && sed \
