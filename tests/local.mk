@@ -38,3 +38,7 @@ TOOLSTACK_TESTS = tests/integration/toolstack-block.sh tests/integration/toolsta
 	tests/integration/toolstack-ops.sh
 TESTS += $(TOOLSTACK_TESTS)
 EXTRA_DIST += $(TOOLSTACK_TESTS) tests/integration/toolstack-lib.sh
+
+# pvbench --quick and blk-native's argument checks (bench/).
+TESTS += tests/integration/pvbench-quick.sh
+EXTRA_DIST += tests/integration/pvbench-quick.sh

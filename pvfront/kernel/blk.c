@@ -110,6 +110,11 @@ static const struct blk_ops xen_ops = {
 	.wait = xen_wait, .close = xen_close,
 };
 
+struct blkfront_dev *blk_xen_frontend(struct blk_dev *dev)
+{
+	return dev->ops == &xen_ops ? dev->priv : NULL;
+}
+
 static int open_xen(unsigned int devid)
 {
 	const struct blkfront_info *in;

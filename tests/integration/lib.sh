@@ -25,7 +25,7 @@ cleanup() {
 	"$PVCTL" host stop >/dev/null 2>&1
 	pkill -KILL -f "pvhv-runner .*--chroot $RUNDIR/empty" 2>/dev/null
 	if [ "$FAILS" -gt 0 ] && [ -d "$RUNDIR" ]; then
-		for f in "$RUNDIR"/*.log; do
+		for f in "$RUNDIR"/*.log "$RUNDIR"/console/*.log "$RUNDIR"/pvdm/*.log; do
 			[ -f "$f" ] && { echo "--- $f"; tail -n 30 "$f"; }
 		done
 	fi

@@ -79,6 +79,12 @@ struct blk_dev {
  */
 int blk_open_first(struct blk_dev **dev_out);
 
+/*
+ * The blkfront device under a PV disk, or NULL for any other kind: for
+ * workloads that speak blkif themselves (blk-hostile, blk-cycle).
+ */
+struct blkfront_dev *blk_xen_frontend(struct blk_dev *dev);
+
 /* Synchronous I/O of nsect sectors from sector; flush the disk's cache. */
 int blk_read(struct blk_dev *dev, uint64_t sector, void *buf, size_t nsect);
 int blk_write(struct blk_dev *dev, uint64_t sector, const void *buf,

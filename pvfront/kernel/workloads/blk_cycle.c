@@ -34,7 +34,10 @@ void workload_blk_cycle(void)
 	buf = first + 4096;
 	if (blk_open_first(&dev) < 0)
 		kernel_shutdown(SHUTDOWN_crash);
-	devid = dev->devid;
+	fe = blk_xen_frontend(dev);
+	if (!fe)
+		panic("blk-cycle: the first disk is not a PV disk");
+	devid = blkfront_get_info(fe)->devid;
 	rc = blk_read(dev, 0, first, 8);
 	blk_close(dev);
 	if (rc < 0)

@@ -46,6 +46,8 @@
 
 static struct {
 	struct blk_dev *dev;
+	struct blkfront_dev *fe;
+	unsigned int devid;
 	blkif_front_ring_t *ring;
 	evtchn_port_t port;
 	domid_t be;
@@ -111,7 +113,7 @@ static blkif_request_t direct(uint8_t op, uint64_t sector, grant_ref_t ref)
 	r.operation = op;
 	r.id = h.ring->req_prod_pvt;
 	r.sector_number = sector;
-	r.handle = (blkif_vdev_t)h.dev->devid;
+	r.handle = (blkif_vdev_t)h.devid;
 	r.nr_segments = 1;
 	r.seg[0] = (struct blkif_request_segment){ .gref = ref, .first_sect = 0, .last_sect = 7 };
 	return r;
@@ -127,7 +129,7 @@ static blkif_request_indirect_t indirect(uint8_t op, uint16_t nseg, uint64_t sec
 	r.nr_segments = nseg;
 	r.id = h.ring->req_prod_pvt;
 	r.sector_number = sector;
-	r.handle = (blkif_vdev_t)h.dev->devid;
+	r.handle = (blkif_vdev_t)h.devid;
 	r.indirect_grefs[0] = h.ind_ref;
 	return r;
 }
@@ -236,7 +238,7 @@ static void case_prod(void)
 	evtchn_send(h.port);
 	/* Bounded by time: every XenStore reply wakes xenport_block() too. */
 	for (uint64_t end = time_now_ns() + WAIT_NS; time_now_ns() < end;) {
-		st = blkfront_backend_state(h.dev->fe);
+		st = blkfront_backend_state(h.fe);
 		if (st == XenbusStateClosing || st == XenbusStateClosed)
 			break;
 		xenport_block();
@@ -251,8 +253,12 @@ void workload_blk_hostile(void)
 
 	if (blk_open_first(&h.dev) < 0)
 		kernel_shutdown(SHUTDOWN_crash);
-	h.ring = blkfront_raw_ring(h.dev->fe, &h.port);
-	h.be = h.dev->info->backend_id;
+	h.fe = blk_xen_frontend(h.dev);
+	if (!h.fe)
+		panic("blk-hostile: the first disk is not a PV disk");
+	h.ring = blkfront_raw_ring(h.fe, &h.port);
+	h.be = blkfront_get_info(h.fe)->backend_id;
+	h.devid = blkfront_get_info(h.fe)->devid;
 	h.data = mm_alloc_pages(3);
 	if (!h.ring || !h.data)
 		panic("blk-hostile: no ring or no memory");
