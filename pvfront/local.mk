@@ -49,6 +49,10 @@ pvfront_pvos_SOURCES = \
 	pvfront/xen/gnttab.c \
 	pvfront/xen/xenbus.c \
 	pvfront/xen/blkfront.c \
+	pvfront/xen/netfront.c \
+	pvfront/kernel/net.c \
+	pvfront/kernel/workloads/net_echo.c \
+	pvfront/include/pvos/net.h \
 	pvfront/legacy/ata.c \
 	pvfront/arch/x86_64/pio.h \
 	pvfront/include/pvos/arch.h \
@@ -133,7 +137,9 @@ pvfront_tests_pvos_unit_SOURCES = \
 	pvfront/legacy/ata.c \
 	pvfront/kernel/blk.c \
 	pvfront/tests/bench_test.c \
-	pvfront/kernel/workloads/bench.c
+	pvfront/kernel/workloads/bench.c \
+	pvfront/tests/net_test.c \
+	pvfront/kernel/net.c
 # fakeio/ stands in for arch/x86_64/pio.h: legacy/ata.c's ports are
 # served by the fake controller in ata_fake.c.
 pvfront_tests_pvos_unit_CPPFLAGS = $(AM_CPPFLAGS) \

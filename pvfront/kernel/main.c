@@ -58,6 +58,7 @@ static const struct workload workloads[] = {
 	{ "pio-test", workload_pio_test },
 	{ "blk-hostile", workload_blk_hostile },
 	{ "blk-cycle", workload_blk_cycle },
+	{ "net-echo", workload_net_echo },
 };
 
 __attribute__((noreturn)) void pvos_main(const start_info_t *si);

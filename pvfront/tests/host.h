@@ -63,5 +63,6 @@ void add_blkfront_suite(void);
 void add_pio_suite(void);
 void add_ata_suite(void);
 void add_bench_suite(void);
+void add_net_suite(void);
 
 #endif /* PVFRONT_TESTS_HOST_H */

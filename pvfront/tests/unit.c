@@ -30,6 +30,7 @@ int main(void)
 	add_pio_suite();
 	add_ata_suite();
 	add_bench_suite();
+	add_net_suite();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failures = CU_get_number_of_failures();

@@ -357,4 +357,56 @@ void blkfront_close(struct blkfront_dev *dev);
 blkif_front_ring_t *blkfront_raw_ring(struct blkfront_dev *dev, evtchn_port_t *port_out);
 int blkfront_backend_state(struct blkfront_dev *dev);
 
+/* ---- netif frontend (netfront.c) ---- */
+
+#define NETFRONT_MAX_DEVS	2
+/* Pages each device keeps granted: TX bounce buffers and posted RX buffers. */
+#define NETFRONT_TX_BUFS	32
+#define NETFRONT_RX_BUFS	64
+/* One frame per ring slot (we neither offer nor accept feature-sg chains). */
+#define NETFRONT_FRAME_MIN	14
+#define NETFRONT_FRAME_MAX	4096u
+#define NETFRONT_STATE_TIMEOUT_NS	(30ULL * 1000000000ULL)
+
+struct netfront_dev;
+
+struct netfront_stats {
+	unsigned long tx_packets, tx_errors;	/* errors: the backend said so */
+	unsigned long rx_packets, rx_errors;	/* errors: bad responses, frames too big */
+	unsigned long tx_busy;			/* sends refused: every TX buffer in flight */
+};
+
+/*
+ * Connect to ~/device/vif/<devid> through the netif handshake (reference
+ * §4.4): wait for the backend's InitWait, require feature-rx-copy, grant
+ * a TX and an RX ring and the buffers, write tx-ring-ref, rx-ring-ref,
+ * event-channel, request-rx-copy=1 and feature-rx-notify=1 in one
+ * transaction, go Connected, wait for the backend's Connected, post every
+ * RX buffer. Returns 0 with *dev_out, or a negative Xen errno after
+ * undoing everything (-XEN_ENODEV: the backend closed or offers no
+ * rx-copy; -XEN_ETIMEDOUT).
+ */
+int netfront_open(unsigned int devid, struct netfront_dev **dev_out);
+/* The MAC the toolstack gave the vif (~/device/vif/<devid>/mac). */
+const uint8_t *netfront_mac(const struct netfront_dev *dev);
+void netfront_get_stats(const struct netfront_dev *dev, struct netfront_stats *out);
+/* Still connected: false once the backend closed or broke the protocol. */
+bool netfront_is_connected(const struct netfront_dev *dev);
+
+/*
+ * Send one Ethernet frame (NETFRONT_FRAME_MIN..NETFRONT_FRAME_MAX bytes),
+ * copied into a TX buffer: 0, -XEN_EBUSY if every buffer is in flight,
+ * -XEN_EINVAL for a bad length, -XEN_ENODEV once disconnected.
+ */
+int netfront_send(struct netfront_dev *dev, const void *frame, size_t len);
+/*
+ * Take one received frame into buf: its length, 0 if none is waiting
+ * (or it did not fit size bytes: counted, dropped), -XEN_ENODEV once
+ * disconnected. Also takes TX responses and follows a backend that
+ * closes (a detach): we go Closing and Closed and release everything.
+ */
+int netfront_recv(struct netfront_dev *dev, void *buf, size_t size);
+/* Go Closing/Closed with the backend, revoke and free everything. */
+void netfront_close(struct netfront_dev *dev);
+
 #endif /* PVFRONT_XENFRONT_H */

@@ -51,5 +51,6 @@ __attribute__((noreturn)) void workload_blkbench(void);
 __attribute__((noreturn)) void workload_pio_test(void);
 __attribute__((noreturn)) void workload_blk_hostile(void);
 __attribute__((noreturn)) void workload_blk_cycle(void);
+__attribute__((noreturn)) void workload_net_echo(void);
 
 #endif /* PVOS_KERNEL_H */
