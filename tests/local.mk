@@ -42,3 +42,7 @@ EXTRA_DIST += $(TOOLSTACK_TESTS) tests/integration/toolstack-lib.sh
 # pvbench --quick and blk-native's argument checks (bench/).
 TESTS += tests/integration/pvbench-quick.sh
 EXTRA_DIST += tests/integration/pvbench-quick.sh
+
+# netfront against pvnetback on a bridge made for the test (ping, UDP echo, detach).
+TESTS += tests/integration/guest-net.sh
+EXTRA_DIST += tests/integration/guest-net.sh

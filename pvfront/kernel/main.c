@@ -59,6 +59,7 @@ static const struct workload workloads[] = {
 	{ "blk-hostile", workload_blk_hostile },
 	{ "blk-cycle", workload_blk_cycle },
 	{ "net-echo", workload_net_echo },
+	{ "net-hostile", workload_net_hostile },
 };
 
 __attribute__((noreturn)) void pvos_main(const start_info_t *si);

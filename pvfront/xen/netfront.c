@@ -587,3 +587,14 @@ void netfront_close(struct netfront_dev *d)
 	teardown(d);
 	d->used = false;
 }
+
+netif_tx_front_ring_t *netfront_raw_tx(struct netfront_dev *d, evtchn_port_t *port_out)
+{
+	*port_out = d->port;
+	return d->connected ? &d->tx : NULL;
+}
+
+int netfront_backend_state(struct netfront_dev *d)
+{
+	return be_state(d);
+}

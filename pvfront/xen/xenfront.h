@@ -359,6 +359,8 @@ int blkfront_backend_state(struct blkfront_dev *dev);
 
 /* ---- netif frontend (netfront.c) ---- */
 
+#include <xen/io/netif.h>	/* netif_tx_front_ring_t, NETIF_RSP_* */
+
 #define NETFRONT_MAX_DEVS	2
 /* Pages each device keeps granted: TX bounce buffers and posted RX buffers. */
 #define NETFRONT_TX_BUFS	32
@@ -408,5 +410,13 @@ int netfront_send(struct netfront_dev *dev, const void *frame, size_t len);
 int netfront_recv(struct netfront_dev *dev, void *buf, size_t size);
 /* Go Closing/Closed with the backend, revoke and free everything. */
 void netfront_close(struct netfront_dev *dev);
+
+/*
+ * For workloads that play a hostile frontend: the TX ring and event
+ * channel as they are (NULL if not connected), and the backend's state
+ * now. Whoever writes the ring must not call netfront_send/_recv after.
+ */
+netif_tx_front_ring_t *netfront_raw_tx(struct netfront_dev *dev, evtchn_port_t *port_out);
+int netfront_backend_state(struct netfront_dev *dev);
 
 #endif /* PVFRONT_XENFRONT_H */

@@ -52,5 +52,6 @@ __attribute__((noreturn)) void workload_pio_test(void);
 __attribute__((noreturn)) void workload_blk_hostile(void);
 __attribute__((noreturn)) void workload_blk_cycle(void);
 __attribute__((noreturn)) void workload_net_echo(void);
+__attribute__((noreturn)) void workload_net_hostile(void);
 
 #endif /* PVOS_KERNEL_H */
