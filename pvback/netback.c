@@ -92,12 +92,17 @@ static bool xs_put(xs_transaction_t t, const char *dir, const char *key, const c
 	return xs_write(nb.xs, t, path, val, strlen(val));
 }
 
+struct kv {
+	const char *key, *val;
+};
+
 /*
- * Our state, written only while the vif's directory is still there: in a
- * transaction that first reads its frontend key, so a directory the
- * toolstack just removed is not brought back as a lone state node.
+ * Keys and then our state, written only while the vif's directory is
+ * still there: in one transaction that first reads its frontend key, so
+ * a directory the toolstack just removed (a destroy racing our probe) is
+ * not brought back as a few lone nodes.
  */
-static bool set_state(struct net_dev *d, int state)
+static bool publish(struct net_dev *d, const struct kv *kv, size_t n, int state)
 {
 	char path[256];
 
@@ -107,8 +112,11 @@ static bool set_state(struct net_dev *d, int state)
 		xs_transaction_t t = xs_transaction_start(nb.xs);
 		unsigned int len;
 		char *fe = t != XBT_NULL ? xs_read(nb.xs, t, path, &len) : NULL;
-		bool ok = fe && xs_put(t, d->bpath, "state", "%d", state);
+		bool ok = fe != NULL;
 
+		for (size_t i = 0; ok && i < n; i++)
+			ok = xs_put(t, d->bpath, kv[i].key, "%s", kv[i].val);
+		ok = ok && xs_put(t, d->bpath, "state", "%d", state);
 		free(fe);
 		if (t == XBT_NULL)
 			return false;
@@ -120,12 +128,23 @@ static bool set_state(struct net_dev *d, int state)
 	return false;
 }
 
-/* A vif that cannot work: say why where the toolstack looks, and close it. */
+static bool set_state(struct net_dev *d, int state)
+{
+	return publish(d, NULL, 0, state);
+}
+
+/* A vif that cannot work: say why where the toolstack looks, and go to state. */
+static void fail_to(struct net_dev *d, const char *why, int state)
+{
+	const struct kv kv[] = { { "error", why } };
+
+	sv_warn("vif %u/%u: %s", d->domid, d->devid, why);
+	publish(d, kv, 1, state);
+}
+
 static void fail(struct net_dev *d, const char *why)
 {
-	sv_warn("vif %u/%u: %s", d->domid, d->devid, why);
-	xs_put(XBT_NULL, d->bpath, "error", "%s", why);
-	set_state(d, XenbusStateClosed);
+	fail_to(d, why, XenbusStateClosed);
 }
 
 static int ifr_ioctl(unsigned long req, struct ifreq *ifr)
@@ -219,6 +238,13 @@ static bool read_bridge(struct net_dev *d)
 /* A new vif directory: make its tap and wait for the frontend. */
 static int probe(struct net_dev *d)
 {
+	/* netif.h: what we implement, and nothing more (no GSO, no checksum offload). */
+	const struct kv features[] = {
+		{ "feature-rx-copy", "1" }, { "feature-rx-flip", "0" }, { "feature-rx-notify", "1" },
+		{ "feature-sg", "1" }, { "feature-gso-tcpv4", "0" }, { "feature-gso-tcpv6", "0" },
+		{ "feature-ipv6-csum-offload", "0" }, { "feature-split-event-channels", "0" },
+		{ "vifname", d->ifname },
+	};
 	char *fe = xs_get(d->bpath, "frontend");
 	char err[256] = "";
 	uint32_t fe_id;
@@ -239,17 +265,7 @@ static int probe(struct net_dev *d)
 		fail(d, err);
 		goto out;
 	}
-	/* netif.h: what we implement, and nothing more (no GSO, no checksum offload). */
-	xs_put(XBT_NULL, d->bpath, "feature-rx-copy", "1");
-	xs_put(XBT_NULL, d->bpath, "feature-rx-flip", "0");
-	xs_put(XBT_NULL, d->bpath, "feature-rx-notify", "1");
-	xs_put(XBT_NULL, d->bpath, "feature-sg", "1");
-	xs_put(XBT_NULL, d->bpath, "feature-gso-tcpv4", "0");
-	xs_put(XBT_NULL, d->bpath, "feature-gso-tcpv6", "0");
-	xs_put(XBT_NULL, d->bpath, "feature-ipv6-csum-offload", "0");
-	xs_put(XBT_NULL, d->bpath, "feature-split-event-channels", "0");
-	xs_put(XBT_NULL, d->bpath, "vifname", "%s", d->ifname);
-	set_state(d, XenbusStateInitWait);
+	publish(d, features, SV_ARRAY_SIZE(features), XenbusStateInitWait);
 	xs_watch(nb.xs, d->fpath, "fe");
 	d->probed = true;
 	sv_info("vif %u/%u: %s%s%s waiting for the frontend", d->domid, d->devid, d->ifname,
@@ -283,10 +299,10 @@ static void connect_vif(struct net_dev *d)
 	const char *bad = read_rings(d);
 
 	if (bad) {
-		sv_warn("vif %u/%u: the frontend wrote rings we cannot use (%s); closing", d->domid,
-			d->devid, bad);
-		xs_put(XBT_NULL, d->bpath, "error", "%s", bad);
-		set_state(d, XenbusStateClosing);
+		char why[160];
+
+		snprintf(why, sizeof(why), "the frontend wrote rings we cannot use: %s", bad);
+		fail_to(d, why, XenbusStateClosing);
 		return;
 	}
 	d->rundir = nb.rundir;
@@ -414,9 +430,7 @@ static void close_broken(void)
 			continue;
 		d->broken = false;
 		netio_stop(d);
-		xs_put(XBT_NULL, d->bpath, "error", "the frontend broke the ring protocol");
-		set_state(d, XenbusStateClosing);
-		sv_warn("vif %u/%u: closed: its frontend broke the ring protocol", d->domid, d->devid);
+		fail_to(d, "closed: the frontend broke the ring protocol", XenbusStateClosing);
 	}
 }
 

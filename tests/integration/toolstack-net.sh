@@ -44,7 +44,7 @@ check "backend bridge" test "$(xenstore-read $be/bridge)" = "$BR"
 check "backend script" test "$(xenstore-read $be/script)" = vif-bridge
 check "backend handle" test "$(xenstore-read $be/handle)" = 0
 check "backend online" test "$(xenstore-read $be/online)" = 1
-check "backend state" test "$(xenstore-read $be/state)" = 1
+check "backend state: pvnetback waits for the frontend" wait_until 10 sh -c "test \"\$(xenstore-read $be/state)\" = 2"
 check "frontend dir is the guest's" test "$(perms $fe)" = "n$id,r0"
 check "frontend mac is the guest's" test "$(perms $fe/mac)" = "n$id,r0"
 check "backend dir is dom0's" test "$(perms $be)" = "n0,r$id"
@@ -52,9 +52,9 @@ check "backend bridge is dom0's" test "$(perms $be/bridge)" = "n0,r$id"
 check "the ethernet vif has no bridge" sh -c "! xenstore-exists /local/domain/0/backend/vif/$id/1/bridge"
 check "the generated MAC has our prefix" sh -c "xenstore-read /local/domain/0/backend/vif/$id/1/mac | grep -q '^02:53:56:'"
 check "the vbd is there too" test "$(xenstore-read /local/domain/$id/device/vbd/51712/state)" = 1
-check "network-list" sh -c "'$PVCTL' network-list web | grep -q '^0 *02:16:3e:00:00:01 $BR *Initialising *Initialising *vif-bridge'"
-check "network-list says why nothing moves" sh -c "'$PVCTL' network-list web | grep -q 'no network backend'"
-check "network-list --json" sh -c "'$PVCTL' network-list --json web | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d)==2 and d[1][\"bridge\"] is None and d[0][\"backend_state\"]==\"Initialising\"'"
+check "network-list" sh -c "'$PVCTL' network-list web | grep -q '^0 *02:16:3e:00:00:01 $BR *Initialising *InitWait *vif-bridge'"
+check "network-list has no 'no backend' note with pvnetback running" sh -c "! '$PVCTL' network-list web | grep -q 'no network backend'"
+check "network-list --json" sh -c "'$PVCTL' network-list --json web | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d)==2 and d[1][\"bridge\"] is None and d[0][\"backend_state\"]==\"InitWait\"'"
 
 check "network-attach" "$PVCTL" network-attach web bridge="$BR" mac=02:16:3e:00:00:02
 check "it is vif 2" test "$(xenstore-read /local/domain/0/backend/vif/$id/2/mac)" = 02:16:3e:00:00:02
