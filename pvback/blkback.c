@@ -45,6 +45,7 @@
 
 #include "blkback-priv.h"
 #include "hvclient.h"
+#include "xsback.h"
 #include "sv.h"
 
 #define BACKEND_DIR	"/local/domain/0/backend/vbd"
@@ -59,35 +60,12 @@ static struct {
 
 static char *xs_get(const char *dir, const char *key)
 {
-	char path[256];
-	unsigned int len;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	return xs_read(bb.xs, XBT_NULL, path, &len);
+	return xsb_get(bb.xs, dir, key);
 }
 
 static int xs_get_u32(const char *dir, const char *key, uint32_t *out)
 {
-	char *v = xs_get(dir, key);
-	int rc = v ? sv_parse_u32(v, out) : -ENOENT;
-
-	free(v);
-	return rc;
-}
-
-static bool xs_put(xs_transaction_t t, const char *dir, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static bool xs_put(xs_transaction_t t, const char *dir, const char *key, const char *fmt, ...)
-{
-	char path[256], val[64];
-	va_list ap;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	va_start(ap, fmt);
-	vsnprintf(val, sizeof(val), fmt, ap);
-	va_end(ap);
-	return xs_write(bb.xs, t, path, val, strlen(val));
+	return xsb_get_u32(bb.xs, dir, key, out);
 }
 
 /*
@@ -106,7 +84,7 @@ static void set_state(struct blk_dev *d, int state)
 		xs_transaction_t t = xs_transaction_start(bb.xs);
 		unsigned int len;
 		char *fe = t != XBT_NULL ? xs_read(bb.xs, t, path, &len) : NULL;
-		bool ok = fe && xs_put(t, d->bpath, "state", "%d", state);
+		bool ok = fe && xsb_put(bb.xs, t, d->bpath, "state", "%d", state);
 
 		free(fe);
 		if (t == XBT_NULL)
@@ -158,11 +136,11 @@ static int probe(struct blk_dev *d)
 		sv_warn("vbd %u/%u: cannot open %s: %s", d->domid, d->devid, params, strerror(-rc));
 		goto out;
 	}
-	xs_put(XBT_NULL, d->bpath, "feature-flush-cache", "1");
-	xs_put(XBT_NULL, d->bpath, "feature-persistent", "%d", bb.opts.max_persistent > 0);
-	xs_put(XBT_NULL, d->bpath, "feature-max-indirect-segments", "%u", bb.opts.max_indirect);
-	xs_put(XBT_NULL, d->bpath, "max-ring-page-order", "%u", bb.opts.max_ring_order);
-	xs_put(XBT_NULL, d->bpath, "multi-queue-max-queues", "%u", bb.opts.max_queues);
+	xsb_put(bb.xs, XBT_NULL, d->bpath, "feature-flush-cache", "1");
+	xsb_put(bb.xs, XBT_NULL, d->bpath, "feature-persistent", "%d", bb.opts.max_persistent > 0);
+	xsb_put(bb.xs, XBT_NULL, d->bpath, "feature-max-indirect-segments", "%u", bb.opts.max_indirect);
+	xsb_put(bb.xs, XBT_NULL, d->bpath, "max-ring-page-order", "%u", bb.opts.max_ring_order);
+	xsb_put(bb.xs, XBT_NULL, d->bpath, "multi-queue-max-queues", "%u", bb.opts.max_queues);
 	set_state(d, XenbusStateInitWait);
 	xs_watch(bb.xs, d->fpath, "fe");
 	sv_info("vbd %u/%u: %s (%llu sectors, %s%s) waiting for the frontend", d->domid, d->devid,
@@ -185,13 +163,13 @@ static bool advertise(struct blk_dev *d)
 		unsigned int len;
 		char *fe = t != XBT_NULL ? xs_read(bb.xs, t, path, &len) : NULL;	/* still there? */
 		bool ok = fe &&
-			  xs_put(t, d->bpath, "sectors", "%llu", (unsigned long long)d->disk.sectors) &&
-			  xs_put(t, d->bpath, "sector-size", "512") &&
-			  xs_put(t, d->bpath, "physical-sector-size", "512") &&
-			  xs_put(t, d->bpath, "info", "%u", d->disk.readonly ? VDISK_READONLY : 0) &&
-			  xs_put(t, d->bpath, "feature-discard", "%d", d->disk.can_discard) &&
-			  xs_put(t, d->bpath, "discard-granularity", "4096") &&
-			  xs_put(t, d->bpath, "state", "%d", XenbusStateConnected);
+			  xsb_put(bb.xs, t, d->bpath, "sectors", "%llu", (unsigned long long)d->disk.sectors) &&
+			  xsb_put(bb.xs, t, d->bpath, "sector-size", "512") &&
+			  xsb_put(bb.xs, t, d->bpath, "physical-sector-size", "512") &&
+			  xsb_put(bb.xs, t, d->bpath, "info", "%u", d->disk.readonly ? VDISK_READONLY : 0) &&
+			  xsb_put(bb.xs, t, d->bpath, "feature-discard", "%d", d->disk.can_discard) &&
+			  xsb_put(bb.xs, t, d->bpath, "discard-granularity", "4096") &&
+			  xsb_put(bb.xs, t, d->bpath, "state", "%d", XenbusStateConnected);
 
 		free(fe);
 		if (t != XBT_NULL && xs_transaction_end(bb.xs, t, !ok) && ok) {
@@ -359,43 +337,30 @@ static struct blk_dev *find(unsigned int domid, unsigned int devid)
 	return NULL;
 }
 
-static void discover(void)
+static bool known(uint32_t domid, uint32_t devid)
 {
-	unsigned int ndom = 0, ndev;
-	char **doms = xs_directory(bb.xs, XBT_NULL, BACKEND_DIR, &ndom), **devs, path[128];
+	return find(domid, devid) != NULL;
+}
 
-	for (unsigned int i = 0; doms && i < ndom; i++) {
-		uint32_t domid, devid;
+static void add(uint32_t domid, uint32_t devid)
+{
+	struct blk_dev *d = calloc(1, sizeof(*d));
 
-		if (sv_parse_u32(doms[i], &domid) < 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%u", BACKEND_DIR, domid);
-		devs = xs_directory(bb.xs, XBT_NULL, path, &ndev);
-		for (unsigned int j = 0; devs && j < ndev; j++) {
-			struct blk_dev *d;
-
-			if (sv_parse_u32(devs[j], &devid) < 0 || find(domid, devid))
-				continue;
-			d = calloc(1, sizeof(*d));
-			if (!d)
-				continue;
-			d->domid = domid;
-			d->devid = devid;
-			d->fd = d->stop_fd = -1;
-			d->wake_fd = bb.wake_fd;
-			snprintf(d->bpath, sizeof(d->bpath), "%s/%u/%u", BACKEND_DIR, domid, devid);
-			d->next = bb.devs;
-			bb.devs = d;
-			if (probe(d) < 0) {
-				if (d->fd >= 0)
-					close(d->fd);
-				d->fd = -1;
-				set_state(d, XenbusStateClosed);
-			}
-		}
-		free(devs);
+	if (!d)
+		return;
+	d->domid = domid;
+	d->devid = devid;
+	d->fd = d->stop_fd = -1;
+	d->wake_fd = bb.wake_fd;
+	snprintf(d->bpath, sizeof(d->bpath), "%s/%u/%u", BACKEND_DIR, domid, devid);
+	d->next = bb.devs;
+	bb.devs = d;
+	if (probe(d) < 0) {
+		if (d->fd >= 0)
+			close(d->fd);
+		d->fd = -1;
+		set_state(d, XenbusStateClosed);
 	}
-	free(doms);
 }
 
 /* Devices whose I/O thread gave up on a misbehaving frontend: close them. */
@@ -418,7 +383,7 @@ static void reconcile(void)
 	char **ev = xs_read_watch(bb.xs, &n);
 
 	free(ev);
-	discover();
+	xsb_discover(bb.xs, BACKEND_DIR, known, add);
 	for (struct blk_dev *d = bb.devs, *next; d; d = next) {
 		char *st = xs_get(d->bpath, "state");
 
@@ -429,6 +394,12 @@ static void reconcile(void)
 			step(d);
 		free(st);
 	}
+}
+
+static void forget_all(void)
+{
+	while (bb.devs)
+		forget(bb.devs);
 }
 
 static void usage(void)
@@ -467,9 +438,6 @@ int main(int argc, char **argv)
 		{ "poll-us", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char path[PATH_MAX];
-	struct pollfd p[3];
-	sigset_t set;
 	int c;
 
 	sv_log_init("pvblkback", SV_LOG_INFO);
@@ -495,36 +463,6 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	snprintf(path, sizeof(path), "%s/xenstored/socket", bb.rundir);
-	setenv("XENSTORED_PATH", path, 1);
-	bb.xs = xs_open(0);
-	if (!bb.xs || !xs_watch(bb.xs, BACKEND_DIR, "be")) {
-		sv_err("cannot watch %s in XenStore at %s: is pvxenstored running?", BACKEND_DIR, path);
-		return 1;
-	}
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	bb.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	p[0] = (struct pollfd){ .fd = xs_fileno(bb.xs), .events = POLLIN };
-	p[1] = (struct pollfd){ .fd = signalfd(-1, &set, SFD_CLOEXEC), .events = POLLIN };
-	p[2] = (struct pollfd){ .fd = bb.wake_fd, .events = POLLIN };
-	snprintf(path, sizeof(path), "%s/pvblkback.pid", bb.rundir);
-	sv_pidfile_write(path);
-	sv_info("serving %s", BACKEND_DIR);
-	while (poll(p, 3, -1) >= 0 || errno == EINTR) {
-		if (p[1].revents)
-			break;
-		if (p[2].revents)
-			close_broken();
-		if (p[0].revents)
-			reconcile();
-	}
-	while (bb.devs)
-		forget(bb.devs);
-	unlink(path);
-	sv_info("stopped");
-	return 0;
+	return xsb_serve("pvblkback", bb.rundir, BACKEND_DIR, &bb.xs, &bb.wake_fd, reconcile, close_broken,
+			 forget_all);
 }

@@ -47,6 +47,7 @@
 
 #include "netback-priv.h"
 #include "hvclient.h"
+#include "xsback.h"
 #include "sv.h"
 
 #define BACKEND_DIR	"/local/domain/0/backend/vif"
@@ -61,35 +62,12 @@ static struct {
 
 static char *xs_get(const char *dir, const char *key)
 {
-	char path[256];
-	unsigned int len;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	return xs_read(nb.xs, XBT_NULL, path, &len);
+	return xsb_get(nb.xs, dir, key);
 }
 
 static int xs_get_u32(const char *dir, const char *key, uint32_t *out)
 {
-	char *v = xs_get(dir, key);
-	int rc = v ? sv_parse_u32(v, out) : -ENOENT;
-
-	free(v);
-	return rc;
-}
-
-static bool xs_put(xs_transaction_t t, const char *dir, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static bool xs_put(xs_transaction_t t, const char *dir, const char *key, const char *fmt, ...)
-{
-	char path[256], val[256];
-	va_list ap;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	va_start(ap, fmt);
-	vsnprintf(val, sizeof(val), fmt, ap);
-	va_end(ap);
-	return xs_write(nb.xs, t, path, val, strlen(val));
+	return xsb_get_u32(nb.xs, dir, key, out);
 }
 
 struct kv {
@@ -115,8 +93,8 @@ static bool publish(struct net_dev *d, const struct kv *kv, size_t n, int state)
 		bool ok = fe != NULL;
 
 		for (size_t i = 0; ok && i < n; i++)
-			ok = xs_put(t, d->bpath, kv[i].key, "%s", kv[i].val);
-		ok = ok && xs_put(t, d->bpath, "state", "%d", state);
+			ok = xsb_put(nb.xs, t, d->bpath, kv[i].key, "%s", kv[i].val);
+		ok = ok && xsb_put(nb.xs, t, d->bpath, "state", "%d", state);
 		free(fe);
 		if (t == XBT_NULL)
 			return false;
@@ -380,6 +358,7 @@ static struct net_dev *find(unsigned int domid, unsigned int devid)
 	return NULL;
 }
 
+/* A vif found by xsb_discover(): probe it (known() vouched for the ids). */
 static void add(uint32_t domid, uint32_t devid)
 {
 	struct net_dev *d = calloc(1, sizeof(*d));
@@ -400,25 +379,9 @@ static void add(uint32_t domid, uint32_t devid)
 	}
 }
 
-static void discover(void)
+static bool known(uint32_t domid, uint32_t devid)
 {
-	unsigned int ndom = 0, ndev;
-	char **doms = xs_directory(nb.xs, XBT_NULL, BACKEND_DIR, &ndom), **devs, path[128];
-
-	for (unsigned int i = 0; doms && i < ndom; i++) {
-		uint32_t domid, devid;
-
-		if (sv_parse_u32(doms[i], &domid) < 0 || domid > 0xffff)
-			continue;
-		snprintf(path, sizeof(path), "%s/%u", BACKEND_DIR, domid);
-		devs = xs_directory(nb.xs, XBT_NULL, path, &ndev);
-		for (unsigned int j = 0; devs && j < ndev; j++) {
-			if (sv_parse_u32(devs[j], &devid) == 0 && devid <= 0xffff && !find(domid, devid))
-				add(domid, devid);
-		}
-		free(devs);
-	}
-	free(doms);
+	return domid > 0xffff || devid > 0xffff || find(domid, devid) != NULL;
 }
 
 /* Vifs whose I/O thread gave up on a misbehaving frontend: close them. */
@@ -440,7 +403,7 @@ static void reconcile(void)
 	char **ev = xs_read_watch(nb.xs, &n);
 
 	free(ev);
-	discover();
+	xsb_discover(nb.xs, BACKEND_DIR, known, add);
 	for (struct net_dev *d = nb.devs, *next; d; d = next) {
 		char *st = xs_get(d->bpath, "state");
 
@@ -451,6 +414,12 @@ static void reconcile(void)
 			step(d);
 		free(st);
 	}
+}
+
+static void forget_all(void)
+{
+	while (nb.devs)
+		forget(nb.devs);
 }
 
 static void usage(void)
@@ -464,9 +433,6 @@ int main(int argc, char **argv)
 		{ "rundir", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char path[PATH_MAX];
-	struct pollfd p[3];
-	sigset_t set;
 	int c;
 
 	sv_log_init("pvnetback", SV_LOG_INFO);
@@ -483,36 +449,6 @@ int main(int argc, char **argv)
 		sv_err("cannot open a socket for interface ioctls: %s", strerror(errno));
 		return 1;
 	}
-	snprintf(path, sizeof(path), "%s/xenstored/socket", nb.rundir);
-	setenv("XENSTORED_PATH", path, 1);
-	nb.xs = xs_open(0);
-	if (!nb.xs || !xs_watch(nb.xs, BACKEND_DIR, "be")) {
-		sv_err("cannot watch %s in XenStore at %s: is pvxenstored running?", BACKEND_DIR, path);
-		return 1;
-	}
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	nb.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	p[0] = (struct pollfd){ .fd = xs_fileno(nb.xs), .events = POLLIN };
-	p[1] = (struct pollfd){ .fd = signalfd(-1, &set, SFD_CLOEXEC), .events = POLLIN };
-	p[2] = (struct pollfd){ .fd = nb.wake_fd, .events = POLLIN };
-	snprintf(path, sizeof(path), "%s/pvnetback.pid", nb.rundir);
-	sv_pidfile_write(path);
-	sv_info("serving %s", BACKEND_DIR);
-	while (poll(p, 3, -1) >= 0 || errno == EINTR) {
-		if (p[1].revents)
-			break;
-		if (p[2].revents)
-			close_broken();
-		if (p[0].revents)
-			reconcile();
-	}
-	while (nb.devs)
-		forget(nb.devs);
-	unlink(path);
-	sv_info("stopped");
-	return 0;
+	return xsb_serve("pvnetback", nb.rundir, BACKEND_DIR, &nb.xs, &nb.wake_fd, reconcile, close_broken,
+			 forget_all);
 }
