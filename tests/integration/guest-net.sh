@@ -158,5 +158,16 @@ ip link add "$GONE" type bridge
 net_xml gone "init=net-echo ip=$NET.4" "$GONE" > "$RUNDIR/gone.xml"
 ip link del "$GONE"
 check "a missing bridge is refused at create" sh -c "! '$PVCTL' create '$RUNDIR/gone.xml' 2>/dev/null"
+# ... and a vif whose bridge is missing when pvnetback probes it (written
+# by hand, as a toolstack racing a bridge's removal would leave it): an
+# error node, Closed, no tap, and pvnetback carries on.
+b=/local/domain/0/backend/vif/999/5
+xenstore-write $b/frontend /local/domain/999/device/vif/5 $b/frontend-id 999 \
+	$b/bridge "$GONE" $b/online 1 $b/state 1
+check "a vif on a missing bridge goes Closed" wait_until 10 sh -c "test \"\$(xenstore-read $b/state)\" = 6"
+check "with an error node that names the bridge" sh -c "xenstore-read $b/error | grep -q 'there is no bridge $GONE'"
+check "and no tap" sh -c "! ip link show vif999.5 2>/dev/null"
+xenstore-rm $b
+xenstore-rm /local/domain/0/backend/vif/999
 check "pvnetback is still running" sh -c "'$PVCTL' host status | grep -q 'pvnetback.*running'"
 finish
