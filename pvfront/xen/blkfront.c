@@ -24,8 +24,9 @@
  * Closing and Closed, take the responses it left on the rings, release
  * the rings and grants, go Initialising, and redo steps 2 to 4; requests
  * that were outstanding are then issued again on the new rings, not lost.
- * A backend whose directory went (a detach), or that does not come back
- * within BLKFRONT_STATE_TIMEOUT_NS, fails them instead.
+ * A backend whose online node is 0 (the toolstack is detaching the disk)
+ * or whose directory went, or one that does not come back within
+ * BLKFRONT_STATE_TIMEOUT_NS, fails them instead and closes for good.
  *
  * Data moves through bounce pages from a pool of BLKFRONT_POOL_PAGES per
  * device, so a caller's buffer is never shown to the backend. With
@@ -1215,7 +1216,23 @@ static int reconnect(struct blkfront_dev *d)
 	return 0;
 }
 
-/* Notice a backend that is going away while we are connected. */
+/*
+ * True when the toolstack is taking the device away: it writes the
+ * backend's online node 0 before asking the backend to close (a detach,
+ * as xl does), where a backend that restarts the device leaves it 1.
+ */
+static bool backend_offline(struct blkfront_dev *d)
+{
+	uint64_t online;
+
+	return read_node(d, d->backend, "online", 1, 1, &online) < 0 || online == 0;
+}
+
+/*
+ * Notice a backend that is going away while we are connected: a detach
+ * closes the device for good, a backend that restarts it is followed
+ * down and up again.
+ */
 static void check_backend(struct blkfront_dev *d)
 {
 	int st;
@@ -1224,6 +1241,8 @@ static void check_backend(struct blkfront_dev *d)
 		return;
 	st = backend_state(d);
 	if (st < 0 || st == XenbusStateUnknown)
+		close_on_request(d);
+	else if ((st == XenbusStateClosing || st == XenbusStateClosed) && backend_offline(d))
 		close_on_request(d);
 	else if (st == XenbusStateClosing || st == XenbusStateClosed)
 		(void)reconnect(d);
