@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """pvbench: the same block workload over PV, emulated IDE and native I/O.
 
-Four paths, one image file, one run:
+Four paths, and two variants of the first, on one image file in one run:
 
-  pv       a pvos guest with a PV disk (blkfront -> pvblkback), init=blkbench
+  pv       a pvos guest with a PV disk (blkfront -> pvblkback), init=blkbench,
+           persistent grants and one queue; two variants of it (in the full
+           run, or with --paths): pv-nopersist (blk-persistent=0: every page
+           granted, mapped and unmapped per request) and pv-4q (blk-queues=4)
   ide-pio  a pvos guest with an emulated IDE disk (pvdm) driven by
            programmed I/O: every register and data access traps
   ide-dma  the same disk with bus-master DMA: a PRD table in guest memory
@@ -20,9 +23,11 @@ status port, a round trip to the device model) and one event channel
 round trip with dom0 (init=prim-bench with bench/evtchn-peer).
 
 Every case is repeated and the medians are reported; the table gives the
-ratios PV/ide-pio, PV/ide-dma and PV/native of the throughput. Run as root:
+ratios PV/ide-pio, PV/ide-dma and PV/native of the throughput, and each PV
+variant's over pv. Run as root:
 
-  pvbench [--quick] [--paths pv,ide-pio,ide-dma,native] [--json FILE] [--plots DIR]
+  pvbench [--quick] [--paths pv,pv-nopersist,pv-4q,ide-pio,ide-dma,native]
+          [--json FILE] [--plots DIR]
 
 Exit status: 0 when everything was measured, 3 when some path or
 measurement was not available (the table and JSON say which and why),
@@ -47,8 +52,16 @@ CONFIG = {
     "pkgdatadir": "@pkgdatadir@",
 }
 
-PATHS = ("pv", "ide-pio", "ide-dma", "native")
+PATHS = ("pv", "pv-nopersist", "pv-4q", "ide-pio", "ide-dma", "native")
 IDE_PATHS = ("ide-pio", "ide-dma")
+# The PV variants: what each adds to pv's command line, and the connection
+# pvblkback must then log for it (queues, persistent grants).
+PV_VARIANTS = {"pv": ("", 1, True),
+               "pv-nopersist": (" blk-persistent=0", 1, False),
+               "pv-4q": (" blk-queues=4", 4, True)}
+PV_PATHS = tuple(PV_VARIANTS)
+# --quick runs the four paths that answer the main question; the full run all.
+QUICK_PATHS = ("pv", "ide-pio", "ide-dma", "native")
 SEQ_BS = (4096, 65536, 1048576)
 # The cells of the table: (workload, bs, qd).
 CASES = ([(op, bs, 1) for op in ("seqread", "seqwrite") for bs in SEQ_BS] +
@@ -69,6 +82,11 @@ PVDM_TOTAL = re.compile(r"domain \d+: (\d+) ioreqs \((\d+) in, (\d+) out, (\d+) 
 PVDM_GROUP = re.compile(r"ioreqs (\S+) +(\d+) \((\d+) accesses\)")
 PVDM_CMD = re.compile(r"commands (\S+) +(\d+)")
 PVDM_SECTORS = re.compile(r"sectors read (\d+), written (\d+)")
+# pvblkback's log lines for one device (pvback/blkback.c).
+BACK_CONNECTED = re.compile(r"vbd (\d+)/(\d+): connected \((\d+) queues? of (\d+)-page rings, "
+                            r"(no )?persistent grants\)")
+BACK_REMOVED = re.compile(r"vbd (\d+)/(\d+): removed \((\d+) requests, (\d+) indirect, "
+                          r"(\d+) errors, (\d+) persistent grants evicted\)")
 GUEST_MIB = 64
 
 
@@ -157,6 +175,7 @@ class Bench:
         self.failed = {}         # path or measure -> why it could not be measured
         self.skipped_why = {}    # (path, op, bs, qd) -> why the guest skipped it
         self.exits = {}          # (path, op, bs, qd) -> [(ioreqs/io, accesses/io, ios, counters)]
+        self.backend = {}        # PV path -> [what pvblkback logged for each of its guests]
         self.steps_done = 0
         self.t0 = time.monotonic()
 
@@ -214,6 +233,8 @@ class Bench:
         cmdline = "init=blkbench ms=%d ops=%s bs=%s qd=%s" % (self.a.runtime_ms, ops, bs, qd)
         if path in IDE_PATHS:
             cmdline += " blk=ide ata-mode=%s" % path[4:]
+        else:
+            cmdline += " blk=xen" + PV_VARIANTS[path][0]
         text, counters = self.guest(path, cmdline, limit)
         # A single-case guest (the deeper queues are skipped on IDE): its counters are the case's.
         if counters is not None and len(sizes) == 1 and "," not in ops:
@@ -236,13 +257,51 @@ class Bench:
                 "<target dev='%s' bus='%s'/></disk>" % (self.image, dev, bus))
         name, xml = self.host.xml(cmdline, GUEST_MIB, disk)
         self.host.ctl("create", xml)
+        domid = None
         try:
+            if bus == "xen":
+                domid = self.host.domain(name)["domid"]
             text = self.host.finish(name, limit)
         except BenchError as e:
             if bus == "ide":
                 raise BenchError("%s; pvdm's log ends: %s" % (e, tail(self.pvdm_log(name))))
             raise
+        except (TypeError, KeyError):
+            self.host.destroy(name)
+            raise BenchError("domain %s is not in pvctl list right after its creation" % name)
+        if bus == "xen" and path in PV_VARIANTS:
+            self.check_backend(path, domid)
         return text, (self.pvdm_counters(name) if bus == "ide" else None)
+
+    def check_backend(self, path, domid):
+        """What pvblkback logged for DOMID's disk: its connection must be the one
+        PATH asks for (queues, persistent grants), else the numbers would be
+        another variant's. Kept for the JSON with the counts logged at removal."""
+        def lines():
+            try:
+                with open(self.host.path("pvblkback.log")) as f:
+                    text = f.read()
+            except OSError:
+                return None
+            conn = [m for m in BACK_CONNECTED.finditer(text) if int(m.group(1)) == domid]
+            gone = [m for m in BACK_REMOVED.finditer(text) if int(m.group(1)) == domid]
+            return conn and gone and (conn[-1], gone[-1])
+        try:
+            conn, gone = wait_for(lines, 10, "pvblkback's lines for domain %d" % domid)
+        except BenchError as e:
+            raise BenchError("%s (in %s)" % (e, self.host.path("pvblkback.log")))
+        queues, persistent = int(conn.group(3)), conn.group(5) is None
+        _, want_q, want_p = PV_VARIANTS[path]
+        if (queues, persistent) != (want_q, want_p):
+            raise BenchError("asked for %d queue%s %s persistent grants, pvblkback connected "
+                             "with %d %s them: %s" % (want_q, "s" if want_q > 1 else "",
+                                                      "with" if want_p else "without", queues,
+                                                      "with" if persistent else "without",
+                                                      conn.group(0)))
+        self.backend.setdefault(path, []).append({
+            "queues": queues, "ring_pages": int(conn.group(4)), "persistent": persistent,
+            "requests": int(gone.group(3)), "indirect": int(gone.group(4)),
+            "errors": int(gone.group(5)), "persistent_evicted": int(gone.group(6))})
 
     def pvdm_log(self, name):
         try:
@@ -409,16 +468,40 @@ def cell(results, path, op, bs, qd, o_direct=True):
     return None
 
 
+# The ratio columns: (JSON key, numerator path, denominator path, table heading).
+# pv over the other paths; each PV variant over pv.
+RATIOS = (("pv_over_ide_pio", "pv", "ide-pio", "pv/pio"),
+          ("pv_over_ide_dma", "pv", "ide-dma", "pv/dma"),
+          ("pv_over_native", "pv", "native", "pv/native"),
+          ("pv_nopersist_over_pv", "pv-nopersist", "pv", "np/pv"),
+          ("pv_4q_over_pv", "pv-4q", "pv", "4q/pv"))
+VARIANT_RATIOS = ("pv_nopersist_over_pv", "pv_4q_over_pv")
+
+
 def ratios(results, paths):
+    """Per case, the throughput ratios of RATIOS; the variants' only when
+    the variant was run."""
     out = []
     for op, bs, qd in CASES:
-        pv = cell(results, "pv", op, bs, qd)
         r = {"workload": op, "bs": bs, "qd": qd}
-        for other in ("ide-pio", "ide-dma", "native"):
-            o = cell(results, other, op, bs, qd)
-            key = "pv_over_" + other.replace("-", "_")
-            r[key] = round(pv["mib_s"] / o["mib_s"], 4) if pv and o and o["mib_s"] > 0 else None
+        for key, num, den, _ in RATIOS:
+            if key in VARIANT_RATIOS and num not in paths:
+                continue
+            n, d = cell(results, num, op, bs, qd), cell(results, den, op, bs, qd)
+            r[key] = round(n["mib_s"] / d["mib_s"], 4) if n and d and d["mib_s"] > 0 else None
         out.append(r)
+    return out
+
+
+def backend_summary(b):
+    """Per PV path: the connection pvblkback logged, and its counts summed over the guests."""
+    out = {}
+    for path, runs in b.backend.items():
+        first = runs[0]
+        out[path] = {"queues": first["queues"], "ring_pages": first["ring_pages"],
+                     "persistent": first["persistent"], "guests": len(runs)}
+        for k in ("requests", "indirect", "errors", "persistent_evicted"):
+            out[path][k] = sum(r[k] for r in runs)
     return out
 
 
@@ -435,8 +518,11 @@ def fmt_ratio(v, width):
 
 
 def print_tables(b, results, na, paths, rat, extra):
-    cols = [("pv", True), ("ide-pio", True), ("ide-dma", True), ("native", True), ("native", False)]
-    heads = ["pv", "ide-pio", "ide-dma", "native", "native$"]
+    # The variant columns only when they were run, so the usual table keeps its shape.
+    variants = [p for p in PV_PATHS[1:] if p in b.a.paths]
+    cols = [(p, True) for p in ["pv"] + variants + ["ide-pio", "ide-dma", "native"]] + [("native", False)]
+    heads = [{"pv-nopersist": "pv-np"}.get(p, p) for p, _ in cols[:-1]] + ["native$"]
+    rcols = [x for x in RATIOS if x[0] not in VARIANT_RATIOS or x[1] in variants]
     nas = {(x["path"], x["workload"], x["bs"], x["qd"]) for x in na}
     out = sys.stdout
 
@@ -453,7 +539,7 @@ def print_tables(b, results, na, paths, rat, extra):
         out.write("\n%s, median of %d runs of %d ms\n" % (title, b.a.repeats, b.a.runtime_ms))
         line = "%-22s" % "case" + "".join("%10s" % h for h in heads)
         if key == "mib_s":
-            line += "  %9s %9s %9s" % ("pv/pio", "pv/dma", "pv/native")
+            line += "  " + " ".join("%9s" % x[3] for x in rcols)
         out.write(line + "\n")
         for op, bs, qd in CASES:
             line = "%-22s" % ("%s %s qd %d" % (op, human_bs(bs), qd))
@@ -462,8 +548,7 @@ def print_tables(b, results, na, paths, rat, extra):
                 line += "%10s" % mark if mark else fmt(v, 10, 0 if key == "iops" else 1)
             if key == "mib_s":
                 r = next(x for x in rat if (x["workload"], x["bs"], x["qd"]) == (op, bs, qd))
-                line += "  " + " ".join(fmt_ratio(r["pv_over_" + p], 9)
-                                        for p in ("ide_pio", "ide_dma", "native"))
+                line += "  " + " ".join(fmt_ratio(r[x[0]], 9) for x in rcols)
             out.write(line + "\n")
     ide = [p for p in IDE_PATHS if any(r["path"] == p and "exits_per_io" in r for r in results)]
     if ide:
@@ -480,6 +565,19 @@ def print_tables(b, results, na, paths, rat, extra):
     out.write("\nnative = blk-native with O_DIRECT (as pvblkback opens the image); "
               "native$ = through the page cache.\nRatios are PV's throughput over the other "
               "path's: above 1, PV is faster.\n")
+    if variants:
+        out.write("pv-np = pv-nopersist (blk-persistent=0: grants mapped and unmapped per "
+                  "request), pv-4q = blk-queues=4;\nnp/pv and 4q/pv are the variant's "
+                  "throughput over pv's: above 1, the variant is faster.\n")
+    be = backend_summary(b)
+    if be:
+        out.write("\npvblkback, summed over each path's guests (from its log)\n")
+        for path, x in be.items():
+            out.write("  %-13s %d queue%s of %d-page rings, %s persistent grants: %d requests, "
+                      "%d indirect, %d errors, %d grants evicted\n"
+                      % (path, x["queues"], "s" if x["queues"] > 1 else "", x["ring_pages"],
+                         "with" if x["persistent"] else "without", x["requests"], x["indirect"],
+                         x["errors"], x["persistent_evicted"]))
     if na:
         out.write("n/a: %s: %s.\n" % (", ".join(sorted({x["path"] for x in na})), na[0]["reason"]))
     out.write("\n")
@@ -560,8 +658,9 @@ def parse_args():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true",
                     help="short cases, 2 repeats, a 32 MiB image: within 3 minutes on 2 cores")
-    ap.add_argument("--paths", default=",".join(PATHS),
-                    help="a comma-separated subset of %s (default: all)" % ",".join(PATHS))
+    ap.add_argument("--paths",
+                    help="a comma-separated subset of %s (default: all; with --quick %s)"
+                    % (",".join(PATHS), ",".join(QUICK_PATHS)))
     ap.add_argument("--json", metavar="FILE", help="write the results as JSON to FILE")
     ap.add_argument("--plots", metavar="DIR", help="write PNG and SVG plots into DIR")
     ap.add_argument("--runtime", dest="runtime_ms", type=int, metavar="MS",
@@ -582,6 +681,8 @@ def parse_args():
     for k, v in preset.items():
         if getattr(a, k) is None:
             setattr(a, k, v)
+    if a.paths is None:
+        a.paths = ",".join(QUICK_PATHS if a.quick else PATHS)
     a.paths = [p.strip() for p in a.paths.split(",") if p.strip()]
     bad = [p for p in a.paths if p not in PATHS]
     if bad or not a.paths:
@@ -651,6 +752,7 @@ def main():
         "results": results,
         "not_applicable": na,
         "ratios": rat,
+        "pv_backend": backend_summary(b),
         "exit_cost_us": us(pio["runner"]),
         "device_port_us": us(pio["device"]),
         "unclaimed_port_with_pvdm_us": us(pio["unclaimed_dm"]),

@@ -1,10 +1,11 @@
 #!/bin/bash
-# pvbench --quick end to end, with even shorter cases: it runs every path,
-# and its JSON has the promised shape (every path measured or marked
-# unavailable with a reason, every field present and numeric, the ratios
-# computed from the medians); its private host is gone afterwards, also
-# when it is stopped by SIGTERM halfway. Never checks a speed. First,
-# blk-native's argument checks and output format.
+# pvbench --quick end to end, with even shorter cases: it runs every path
+# (the PV variants too), and its JSON has the promised shape (every path
+# measured or marked unavailable with a reason, every field present and
+# numeric, the ratios computed from the medians, each PV variant connected
+# as it asked); its private host is gone afterwards, also when it is
+# stopped by SIGTERM halfway. Never checks a speed. First, blk-native's
+# argument checks and output format.
 . "$SV_SRCDIR/tests/integration/lib.sh"
 
 NATIVE="$SV_BUILDDIR/bench/blk-native"
@@ -57,15 +58,23 @@ head -c 4096 /dev/urandom > "$RUNDIR/tiny.img"
 check "cases bigger than the file are left out, as blkbench does" \
 	test "$(grep -c "op=seqread" "$RUNDIR/native.out")" = 1
 
-# The whole harness, as short as it goes. Exit 0: everything measured;
-# 3: something was not available, which the JSON must then explain.
+# The whole harness, as short as it goes, with the PV variants that only
+# the full run has by default. Exit 0: everything measured; 3: something
+# was not available, which the JSON must then explain.
 json="$RUNDIR/pvbench.json"
 "$PVBENCH" --quick --no-build --runtime 40 --repeats 1 --image-mib 4 --json "$json" \
+	--paths pv,pv-nopersist,pv-4q,ide-pio,ide-dma,native \
 	--plots "$RUNDIR/plots" > "$RUNDIR/pvbench.out" 2> "$RUNDIR/pvbench.err"
 rc=$?
 check "pvbench --quick finishes with 0 or 3 (exit $rc)" test "$rc" = 0 -o "$rc" = 3
 check "it showed its progress" grep -q '^pvbench: \[1/[0-9]*\] repeat 1/1, pv' "$RUNDIR/pvbench.err"
-check "the table has the ratio columns" grep -qE 'pv/pio +pv/dma +pv/native' "$RUNDIR/pvbench.out"
+check "the table has the ratio columns" \
+	grep -qE 'pv/pio +pv/dma +pv/native +np/pv +4q/pv' "$RUNDIR/pvbench.out"
+check "and the variants' columns" grep -qE '^case +pv +pv-np +pv-4q +ide-pio' "$RUNDIR/pvbench.out"
+"$PVBENCH" --quick --no-build --paths pv,ide-dma,foo >/dev/null 2>"$RUNDIR/paths.err"
+check "an unknown path is bad usage (exit 2)" test "$?" = 2
+check "and the message lists the paths" grep -q "pv,pv-nopersist,pv-4q,ide-pio,ide-dma,native" \
+	"$RUNDIR/paths.err"
 
 python3 - "$json" "$rc" "$SV_BUILDDIR" > "$RUNDIR/shape.out" 2>&1 <<'PY'
 import json, math, os, sys
@@ -81,7 +90,8 @@ def need(cond, what):
 def number(v):
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
 
-PATHS = ["pv", "ide-pio", "ide-dma", "native"]
+PATHS = ["pv", "pv-nopersist", "pv-4q", "ide-pio", "ide-dma", "native"]
+PV_PATHS = {"pv": (1, True), "pv-nopersist": (1, False), "pv-4q": (4, True)}
 CASES = [(op, bs, 1) for op in ("seqread", "seqwrite") for bs in (4096, 65536, 1048576)] + \
         [(op, 4096, qd) for op in ("randread", "randwrite") for qd in (1, 32)]
 for k in ("results", "exit_cost_us", "evtchn_rtt_us", "device_port_us", "host", "settings",
@@ -93,8 +103,18 @@ for p, st in doc["paths"].items():
     if not st.get("available"):
         need(isinstance(st.get("reason"), str) and st["reason"], "%s says why not" % p)
         need(doc["not_measured"].get(p) == st.get("reason"), "%s is in not_measured" % p)
-need(doc["paths"]["pv"]["available"] and doc["paths"]["native"]["available"],
-     "pv and native are available (they need nothing that may be missing)")
+for p in ("pv", "pv-nopersist", "pv-4q", "native"):
+    need(doc["paths"][p]["available"], "%s is available (it needs nothing that may be missing)" % p)
+need(doc["settings"]["paths"] == PATHS, "settings lists the paths run: %s" % doc["settings"]["paths"])
+# What pvblkback logged for each PV path: the connection the variant asks for.
+for p, (queues, persistent) in PV_PATHS.items():
+    be = doc.get("pv_backend", {}).get(p)
+    need(be is not None, "pv_backend has %s" % p)
+    if be:
+        need(be.get("queues") == queues and be.get("persistent") is persistent,
+             "%s connected with %d queue(s), persistent %s: %s" % (p, queues, persistent, be))
+        need(be.get("guests") == 2 and be.get("errors") == 0 and number(be.get("requests"))
+             and be["requests"] > 0, "%s: two guests, requests and no errors: %s" % (p, be))
 for r in doc["results"]:
     for k in ("path", "workload", "bs", "qd", "iops", "mib_s", "lat_us_p50"):
         need(k in r, "result field %s in %s" % (k, r))
@@ -119,14 +139,18 @@ def mib(p, op, bs, qd):
         if (r["path"], r["workload"], r["bs"], r["qd"]) == (p, op, bs, qd) and r.get("o_direct", True):
             return r["mib_s"]
 need(len(doc["ratios"]) == len(CASES), "one ratio row per case")
+RATIOS = [("pv_over_ide_pio", "pv", "ide-pio"), ("pv_over_ide_dma", "pv", "ide-dma"),
+          ("pv_over_native", "pv", "native"), ("pv_nopersist_over_pv", "pv-nopersist", "pv"),
+          ("pv_4q_over_pv", "pv-4q", "pv")]
 for x in doc["ratios"]:
-    for other in ("ide-pio", "ide-dma", "native"):
-        key = "pv_over_" + other.replace("-", "_")
+    for key, num, den in RATIOS:
         need(key in x, "%s in %s" % (key, x))
-        pv, o = mib("pv", x["workload"], x["bs"], x["qd"]), mib(other, x["workload"], x["bs"], x["qd"])
-        if pv is not None and o:
-            need(number(x[key]) and abs(x[key] - pv / o) <= 1e-3 * max(1, pv / o),
-                 "%s = pv/%s for %s" % (key, other, x))
+        if key not in x:
+            continue
+        n, d = mib(num, x["workload"], x["bs"], x["qd"]), mib(den, x["workload"], x["bs"], x["qd"])
+        if n is not None and d:
+            need(number(x[key]) and abs(x[key] - n / d) <= 1e-3 * max(1, n / d),
+                 "%s = %s/%s for %s" % (key, num, den, x))
         else:
             need(x[key] is None, "%s is null without both numbers: %s" % (key, x))
 for k in ("exit_cost_us", "evtchn_rtt_us"):
