@@ -229,16 +229,29 @@ static int map_segments(struct blkio *io, struct slot *s)
 }
 
 /* Maps an indirect request's pages of segments read-only, decodes a copy, unmaps. */
+/*
+ * Maps the request's pages of segments and decodes them (from a private
+ * copy). With persistent grants a frontend takes its indirect pages from
+ * its persistently granted pool, so they come from the cache like data
+ * pages instead of costing a map and an unmap through pvhv each time;
+ * a ref the cache cannot hold is mapped read-only for this request.
+ */
 static int fetch_indirect(struct blkio *io, struct blk_op *op)
 {
 	const void *pages[BLK_IND_PAGES_MAX] = { NULL };
 	void *mapped[BLK_IND_PAGES_MAX];
 	uint32_t handle[BLK_IND_PAGES_MAX];
+	int cached[BLK_IND_PAGES_MAX];
 	char err[200];
 	int st = BLKIF_RSP_OKAY;
 	unsigned int n;
 
 	for (n = 0; n < op->nind; n++) {
+		cached[n] = io->d->persistent ? pc_get(io, op->ind_gref[n]) : -1;
+		if (cached[n] >= 0) {
+			pages[n] = io->pc.e[cached[n]].page;
+			continue;
+		}
 		if (hvc_gnt_map(io->hv, io->d->domid, op->ind_gref[n], true, &handle[n], &mapped[n],
 				err, sizeof(err)) < 0) {
 			warn(io, err);
@@ -249,8 +262,12 @@ static int fetch_indirect(struct blkio *io, struct blk_op *op)
 	}
 	if (st == BLKIF_RSP_OKAY)
 		st = blkreq_decode_indirect(op, pages, &io->d->disk);
-	while (n--)
-		hvc_gnt_unmap(io->hv, handle[n], mapped[n]);
+	while (n--) {
+		if (cached[n] >= 0)
+			io->pc.e[cached[n]].users--;
+		else
+			hvc_gnt_unmap(io->hv, handle[n], mapped[n]);
+	}
 	return st;
 }
 
