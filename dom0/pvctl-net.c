@@ -4,8 +4,9 @@
  * bridge exists on this host, the MAC is not used by another vif.
  *
  * The vif's XenStore directories follow Xen's layout (reference §4.2,
- * xslayout.c). Splitvisor has no network backend yet, so nothing moves a
- * vif out of Initialising: the commands say so rather than pretend.
+ * xslayout.c). pvnetback serves them (a tap per vif on the bridge); when
+ * it is not running nothing moves a vif out of Initialising, and the
+ * commands say so rather than pretend.
  */
 #include <errno.h>
 #include <limits.h>
@@ -23,7 +24,7 @@
 
 #define DEFAULT_BRIDGE	"xenbr0"
 #define MAX_VIFS	64
-#define NO_BACKEND_NOTE	"no network backend is running (Splitvisor has none yet), so the vif stays Initialising"
+#define NO_BACKEND_NOTE	"pvnetback is not running, so the vif stays Initialising until it is (pvctl host start)"
 
 int pvctl_check_bridge(const char *br, char *err, size_t errlen)
 {
