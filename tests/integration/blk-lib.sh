@@ -28,24 +28,6 @@ run_guest() {
 	"$PVCTL" destroy "$1" >/dev/null
 }
 
-# The pattern blk-fill writes over the first SECTORS sectors, its sha256.
-pattern_sha() {
-	python3 - "$1" "$2" <<'PY'
-import hashlib, struct, sys
-seed, sectors = int(sys.argv[1]), int(sys.argv[2])
-M = (1 << 64) - 1
-def sm(z):
-    z = (z + 0x9e3779b97f4a7c15) & M
-    z = ((z ^ (z >> 30)) * 0xbf58476d1ce4e5b9) & M
-    z = ((z ^ (z >> 27)) * 0x94d049bb133111eb) & M
-    return z ^ (z >> 31)
-h = hashlib.sha256()
-for s in range(sectors):
-    h.update(struct.pack('<64Q', *[sm(seed ^ (s * 64 + i)) for i in range(64)]))
-print(h.hexdigest())
-PY
-}
-
 # The sha256 of the first SECTORS sectors of IMAGE.
 prefix_sha() { head -c $(($2 * 512)) "$1" | sha256sum | cut -d' ' -f1; }
 
