@@ -93,4 +93,19 @@ pid_t sv_pidfile_alive(const char *path);
 /* Formats 1536 KiB as "1.5 MiB" into buf. */
 const char *sv_fmt_kib(uint64_t kib, char *buf, size_t size);
 
+/*
+ * A disk image for a backend or device model: a regular file or a block
+ * device, opened read-only or read-write, with O_DIRECT where the file
+ * system allows it (*direct_out says which). Its size in bytes and
+ * whether it is a regular file (hole punching works) come back too.
+ * Returns the descriptor or -errno (-ENOTBLK for anything else).
+ */
+struct sv_image {
+	bool direct;
+	bool regular;
+	uint64_t bytes;
+};
+
+int sv_open_image(const char *path, bool readonly, struct sv_image *out);
+
 #endif /* SV_H */

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -282,4 +284,34 @@ const char *sv_fmt_kib(uint64_t kib, char *buf, size_t size)
 	else
 		snprintf(buf, size, "%" PRIu64 " KiB", kib);
 	return buf;
+}
+
+int sv_open_image(const char *path, bool readonly, struct sv_image *out)
+{
+	int flags = (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+	struct stat st;
+	int fd, err;
+
+	*out = (struct sv_image){ 0 };
+	fd = open(path, flags | O_DIRECT);
+	out->direct = fd >= 0;
+	if (fd < 0)
+		fd = open(path, flags);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	out->regular = S_ISREG(st.st_mode);
+	if (out->regular)
+		out->bytes = (uint64_t)st.st_size;
+	else if (!S_ISBLK(st.st_mode)) {
+		errno = ENOTBLK;
+		goto fail;
+	} else if (ioctl(fd, BLKGETSIZE64, &out->bytes) < 0)
+		goto fail;
+	return fd;
+fail:
+	err = errno;
+	close(fd);
+	return -err;
 }

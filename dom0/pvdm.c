@@ -148,26 +148,16 @@ static int be_flush(void *ctx)
 
 static int disk_open(struct disk *d, const char *path, bool readonly)
 {
-	int flags = (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC;
-	uint64_t bytes = 0;
-	struct stat st;
+	struct sv_image img;
 
 	d->path = path;
 	d->readonly = readonly;
 	d->fd_buffered = -1;
-	d->fd = open(path, flags | O_DIRECT);
-	d->direct = d->fd >= 0;
+	d->fd = sv_open_image(path, readonly, &img);
 	if (d->fd < 0)
-		d->fd = open(path, flags);
-	if (d->fd < 0 || fstat(d->fd, &st) < 0)
-		return -errno;
-	if (S_ISREG(st.st_mode))
-		bytes = (uint64_t)st.st_size;
-	else if (S_ISBLK(st.st_mode) && ioctl(d->fd, BLKGETSIZE64, &bytes) < 0)
-		return -errno;
-	else if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-		return -ENOTBLK;
-	d->sectors = bytes / ATA_SECTOR_SIZE;
+		return d->fd;
+	d->direct = img.direct;
+	d->sectors = img.bytes / ATA_SECTOR_SIZE;
 	return d->sectors ? 0 : -ENOSPC;
 }
 

@@ -91,24 +91,15 @@ static void set_state(struct blk_dev *d, int state)
 
 static int open_image(struct blk_dev *d)
 {
-	int flags = (d->disk.readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC;
-	struct stat st;
-	uint64_t bytes = 0;
+	struct sv_image img;
+	int fd = sv_open_image(d->params, d->disk.readonly, &img);
 
-	d->fd = open(d->params, flags | O_DIRECT);
-	d->direct = d->fd >= 0;
-	if (d->fd < 0)
-		d->fd = open(d->params, flags);
-	if (d->fd < 0 || fstat(d->fd, &st) < 0)
-		return -errno;
-	if (S_ISREG(st.st_mode))
-		bytes = (uint64_t)st.st_size;
-	else if (S_ISBLK(st.st_mode) && ioctl(d->fd, BLKGETSIZE64, &bytes) < 0)
-		return -errno;
-	else if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-		return -ENOTBLK;
-	d->disk.sectors = bytes >> BLK_SECTOR_SHIFT;
-	d->disk.can_discard = S_ISREG(st.st_mode) && !d->disk.readonly;
+	if (fd < 0)
+		return fd;
+	d->fd = fd;
+	d->direct = img.direct;
+	d->disk.sectors = img.bytes >> BLK_SECTOR_SHIFT;
+	d->disk.can_discard = img.regular && !d->disk.readonly;
 	return 0;
 }
 
