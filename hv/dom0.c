@@ -246,8 +246,20 @@ void hv_dom0_release(const void *owner)
 		if (!d || d->dm_owner != owner)
 			continue;
 		d->dm_owner = NULL;
-		if (d->pid > 0 && d->state != PVH_STATE_DYING)
+		if (d->pid <= 0 || d->state == PVH_STATE_DYING)
+			continue;
+		/*
+		 * A restart would bring the guest back without a device model
+		 * (nobody starts a new one), its port I/O waiting forever:
+		 * keep it crashed instead, for the toolstack to destroy.
+		 */
+		if (d->on_crash == PVH_ACTION_RESTART) {
+			d->on_crash = PVH_ACTION_PRESERVE;
 			hv_domain_crash(d, "its device model exited");
+			d->on_crash = PVH_ACTION_RESTART;
+		} else {
+			hv_domain_crash(d, "its device model exited");
+		}
 	}
 	for (int i = 0; i < DOM0_VIRQ_FDS; i++) {
 		if (dom0_virqs[i].owner == owner) {

@@ -46,14 +46,17 @@ check "its pvdm follows it" wait_until 20 test "$(pvdms)" -eq 0
 check "pvdm said why it left" grep -q "is gone; exiting" "$RUNDIR/pvdm/bye.log"
 
 # A device model that dies under a running guest crashes the guest with a
-# reason that says so, and nobody else can claim the guest's ioreq socket.
-make_xml orphan init=idle "$(ide "$RUNDIR/hda.img" "<on_crash>preserve</on_crash>")" > "$RUNDIR/orphan.xml"
+# reason that says so; on_crash=restart is not applied, since the guest
+# would come back with nobody to answer its port I/O.
+make_xml orphan init=idle "$(ide "$RUNDIR/hda.img" "<on_crash>restart</on_crash>")" > "$RUNDIR/orphan.xml"
 check "create a guest for its pvdm to die under" "$PVCTL" create "$RUNDIR/orphan.xml"
 oid=$(json_field orphan domid)
 check "its pvdm runs" kill -0 "$(dm_pid "$oid")"
 kill -KILL "$(dm_pid "$oid")"
 check "the guest crashes when its pvdm dies" wait_until 20 state_is orphan crashed
 check "the cause names the device model" sh -c "'$PVCTL' dominfo orphan | grep -q 'device model exited'"
+check "it was not restarted without one" test "$(json_field orphan restarts)" -eq 0
+check "and stays crashed" state_is orphan crashed
 check "pvhv is still up" "$PVCTL" host status
 check "destroy the orphan" "$PVCTL" destroy orphan
 

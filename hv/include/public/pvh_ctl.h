@@ -206,7 +206,9 @@ struct pvh_ctl_virq {
  * is replaced (an in-place restart) the socket ends with it, and the
  * device model asks again for the new one. If the device model's
  * connection closes while the domain exists, pvhv crashes the domain,
- * with "its device model exited" as the cause.
+ * with "its device model exited" as the cause; on_crash=restart is then
+ * not applied (nothing would answer the restarted guest's port I/O), the
+ * domain stays crashed for the toolstack to destroy.
  */
 enum { PVH_DOM_FD_EVENT = 0, PVH_DOM_FD_MEMORY = 1, PVH_DOM_FD_IOREQ = 2 };
 
