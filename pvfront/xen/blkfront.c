@@ -184,35 +184,15 @@ const char *blkfront_state_name(int state)
 
 /* ---- xenbus helpers ---- */
 
-static int read_node(struct blkfront_dev *d, const char *dir, const char *key,
-		     uint64_t max, uint64_t def, uint64_t *val_out)
-{
-	char path[192];
-	int rc;
-
-	if (snprintf(path, sizeof(path), "%s/%s", dir, key) >= (int)sizeof(path))
-		return -XEN_E2BIG;
-	(void)d;
-	rc = xenbus_read_u64(XBT_NIL, path, max, val_out);
-	if (rc == -XEN_ENOENT) {
-		*val_out = def;
-		return 0;
-	}
-	return rc;
-}
-
 static int switch_state(struct blkfront_dev *d, int state)
 {
-	char path[96];
-
-	snprintf(path, sizeof(path), "%s/state", d->node);
-	return xenbus_printf(XBT_NIL, path, "%d", state);
+	return xenbus_switch_state(d->node, state);
 }
 
 static int backend_state(struct blkfront_dev *d)
 {
 	uint64_t st;
-	int rc = read_node(d, d->backend, "state", XenbusStateReconfigured,
+	int rc = xenbus_read_u64_at(d->backend, "state", XenbusStateReconfigured,
 			   XenbusStateUnknown, &st);
 
 	return rc < 0 ? rc : (int)st;
@@ -278,21 +258,6 @@ static int wait_initwait(struct blkfront_dev *d)
 			return rc;
 	}
 	return -XEN_ETIMEDOUT;
-}
-
-/* A backend path we are willing to use: absolute, plain characters. */
-static bool is_sane_path(const char *p)
-{
-	if (p[0] != '/')
-		return false;
-	for (; *p; p++) {
-		char c = *p;
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '/' || c == '-' || c == '_'))
-			return false;
-	}
-	return true;
 }
 
 /* ---- the bounce page pool ---- */
@@ -523,29 +488,29 @@ static int read_backend_info(struct blkfront_dev *d)
 	uint64_t v;
 	int rc;
 
-	rc = read_node(d, d->backend, "sectors", UINT64_MAX >> 9, 0, &in->sectors);
+	rc = xenbus_read_u64_at(d->backend, "sectors", UINT64_MAX >> 9, 0, &in->sectors);
 	if (rc == 0)
-		rc = read_node(d, d->backend, "sector-size", 1u << 16, SECTOR_SIZE, &v);
+		rc = xenbus_read_u64_at(d->backend, "sector-size", 1u << 16, SECTOR_SIZE, &v);
 	if (rc < 0)
 		return rc;
 	in->sector_size = (uint32_t)v;
 	/* We address the disk in 512-byte units, as blkif does. */
 	if (in->sector_size != SECTOR_SIZE || in->sectors == 0)
 		return -XEN_EINVAL;
-	rc = read_node(d, d->backend, "info", UINT32_MAX, 0, &v);
+	rc = xenbus_read_u64_at(d->backend, "info", UINT32_MAX, 0, &v);
 	in->vdisk_info = (uint32_t)v;
 	in->readonly = (v & VDISK_READONLY) != 0;
 	if (rc == 0)
-		rc = read_node(d, d->backend, "feature-flush-cache", 1, 0, &v);
+		rc = xenbus_read_u64_at(d->backend, "feature-flush-cache", 1, 0, &v);
 	in->flush = v == 1;
 	if (rc == 0)
-		rc = read_node(d, d->backend, "feature-discard", 1, 0, &v);
+		rc = xenbus_read_u64_at(d->backend, "feature-discard", 1, 0, &v);
 	in->discard = v == 1;
 	if (rc == 0)
-		rc = read_node(d, d->backend, "feature-persistent", 1, 0, &v);
+		rc = xenbus_read_u64_at(d->backend, "feature-persistent", 1, 0, &v);
 	in->persistent = v == 1;
 	if (rc == 0)
-		rc = read_node(d, d->backend, "feature-max-indirect-segments",
+		rc = xenbus_read_u64_at(d->backend, "feature-max-indirect-segments",
 			       UINT32_MAX, 0, &v);
 	in->max_indirect_segments = (uint32_t)v;
 	return rc;
@@ -561,9 +526,9 @@ static int find_backend(struct blkfront_dev *d)
 	rc = xenbus_read(XBT_NIL, path, d->backend, sizeof(d->backend));
 	if (rc < 0)
 		return rc;
-	if (!is_sane_path(d->backend))
+	if (!xenbus_path_sane(d->backend))
 		return -XEN_EINVAL;
-	rc = read_node(d, d->node, "backend-id", DOMID_FIRST_RESERVED - 1,
+	rc = xenbus_read_u64_at(d->node, "backend-id", DOMID_FIRST_RESERVED - 1,
 		       0, &id);
 	if (rc < 0)
 		return rc;
@@ -625,11 +590,11 @@ static int connect_rings(struct blkfront_dev *d)
 	rc = wait_initwait(d);
 	if (rc < 0)
 		return rc;
-	rc = read_node(d, d->backend, "feature-persistent", 1, 0, &be_persistent);
+	rc = xenbus_read_u64_at(d->backend, "feature-persistent", 1, 0, &be_persistent);
 	if (rc == 0)
-		rc = read_node(d, d->backend, "max-ring-page-order", 64, 0, &be_order);
+		rc = xenbus_read_u64_at(d->backend, "max-ring-page-order", 64, 0, &be_order);
 	if (rc == 0)
-		rc = read_node(d, d->backend, "multi-queue-max-queues", UINT32_MAX, 1, &be_queues);
+		rc = xenbus_read_u64_at(d->backend, "multi-queue-max-queues", UINT32_MAX, 1, &be_queues);
 	if (rc < 0)
 		return rc;
 	d->persistent = offer_persistent && be_persistent == 1;
@@ -1225,7 +1190,7 @@ static bool backend_offline(struct blkfront_dev *d)
 {
 	uint64_t online;
 
-	return read_node(d, d->backend, "online", 1, 1, &online) < 0 || online == 0;
+	return xenbus_read_u64_at(d->backend, "online", 1, 1, &online) < 0 || online == 0;
 }
 
 /*

@@ -67,34 +67,15 @@ static struct netfront_dev devs[NETFRONT_MAX_DEVS];
 
 /* ---- xenbus ---- */
 
-static int read_u64(const char *dir, const char *key, uint64_t max, uint64_t def,
-		    uint64_t *val_out)
-{
-	char path[192];
-	int rc;
-
-	if (snprintf(path, sizeof(path), "%s/%s", dir, key) >= (int)sizeof(path))
-		return -XEN_E2BIG;
-	rc = xenbus_read_u64(XBT_NIL, path, max, val_out);
-	if (rc == -XEN_ENOENT) {
-		*val_out = def;
-		return 0;
-	}
-	return rc;
-}
-
 static int set_state(struct netfront_dev *d, int state)
 {
-	char path[96];
-
-	snprintf(path, sizeof(path), "%s/state", d->node);
-	return xenbus_printf(XBT_NIL, path, "%d", state);
+	return xenbus_switch_state(d->node, state);
 }
 
 static int be_state(struct netfront_dev *d)
 {
 	uint64_t st;
-	int rc = read_u64(d->backend, "state", XenbusStateReconfigured, XenbusStateUnknown, &st);
+	int rc = xenbus_read_u64_at(d->backend, "state", XenbusStateReconfigured, XenbusStateUnknown, &st);
 
 	return rc < 0 ? rc : (int)st;
 }
@@ -129,20 +110,6 @@ static int wait_be(struct netfront_dev *d, unsigned int want, uint64_t grace_ns)
 			return rc;
 	}
 	return -XEN_ETIMEDOUT;
-}
-
-static bool is_sane_path(const char *p)
-{
-	if (p[0] != '/')
-		return false;
-	for (; *p; p++) {
-		char c = *p;
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '/' || c == '-' || c == '_'))
-			return false;
-	}
-	return true;
 }
 
 static int hexval(char c)
@@ -185,9 +152,9 @@ static int find_backend(struct netfront_dev *d)
 		rc = xenbus_read(XBT_NIL, path, d->backend, sizeof(d->backend));
 	if (rc < 0)
 		return rc;
-	if (!is_sane_path(d->backend))
+	if (!xenbus_path_sane(d->backend))
 		return -XEN_EINVAL;
-	rc = read_u64(d->node, "backend-id", DOMID_FIRST_RESERVED - 1, 0, &id);
+	rc = xenbus_read_u64_at(d->node, "backend-id", DOMID_FIRST_RESERVED - 1, 0, &id);
 	if (rc < 0)
 		return rc;
 	d->backend_id = (domid_t)id;
@@ -373,7 +340,7 @@ static int connect(struct netfront_dev *d)
 	if (rc == 0)	/* a backend still Closed from our last connection gets 5 s */
 		rc = wait_be(d, 1u << XenbusStateInitWait, 5ULL * 1000000000ULL);
 	if (rc >= 0)
-		rc = read_u64(d->backend, "feature-rx-copy", 1, 0, &rx_copy);
+		rc = xenbus_read_u64_at(d->backend, "feature-rx-copy", 1, 0, &rx_copy);
 	if (rc >= 0 && rx_copy != 1)
 		rc = -XEN_ENODEV;	/* netif.h: we only take copies */
 	if (rc >= 0)

@@ -607,6 +607,45 @@ int xenbus_read_u64(xenbus_transaction_t t, const char *path, uint64_t max,
 	return 0;
 }
 
+int xenbus_read_u64_at(const char *dir, const char *key, uint64_t max, uint64_t def,
+		       uint64_t *val_out)
+{
+	char path[192];
+	int rc;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, key) >= (int)sizeof(path))
+		return -XEN_E2BIG;
+	rc = xenbus_read_u64(XBT_NIL, path, max, val_out);
+	if (rc == -XEN_ENOENT) {
+		*val_out = def;
+		return 0;
+	}
+	return rc;
+}
+
+int xenbus_switch_state(const char *node, int state)
+{
+	char path[192];
+
+	if (snprintf(path, sizeof(path), "%s/state", node) >= (int)sizeof(path))
+		return -XEN_E2BIG;
+	return xenbus_printf(XBT_NIL, path, "%d", state);
+}
+
+bool xenbus_path_sane(const char *p)
+{
+	if (p[0] != '/')
+		return false;
+	for (; *p; p++) {
+		char c = *p;
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '/' || c == '-' || c == '_'))
+			return false;
+	}
+	return true;
+}
+
 int xenbus_write(xenbus_transaction_t t, const char *path, const char *value)
 {
 	struct part p[2];

@@ -169,6 +169,15 @@ int xenbus_read(xenbus_transaction_t t, const char *path, char *buf,
 /* A decimal value in [0, max]; -XEN_EINVAL if it is not one. */
 int xenbus_read_u64(xenbus_transaction_t t, const char *path, uint64_t max,
 		    uint64_t *val_out);
+/*
+ * For frontends: dir/key as in xenbus_read_u64, def when the node does not
+ * exist; a device's state node set to state; and whether a path another
+ * domain wrote (a backend's) is absolute and of plain characters.
+ */
+int xenbus_read_u64_at(const char *dir, const char *key, uint64_t max, uint64_t def,
+		       uint64_t *val_out);
+int xenbus_switch_state(const char *node, int state);
+bool xenbus_path_sane(const char *p);
 int xenbus_write(xenbus_transaction_t t, const char *path, const char *value);
 int xenbus_printf(xenbus_transaction_t t, const char *path,
 		  const char *fmt, ...) __attribute__((format(printf, 3, 4)));
