@@ -5,6 +5,8 @@
  * PVH_FD_HCALL (3), PVH_FD_EVENT (4) and the memory memfd at RUNNER_FD_MEM
  * (5). The runner then, in order:
  *
+ *   0. points 0, 1 and 2 at /dev/null, keeping pvhv's log (fd 2) only at
+ *      a number the filter lets it close;
  *   1. maps the memfd at PVH_GUEST_BASE and closes it;
  *   2. enters fresh mount, network, IPC, UTS, PID and cgroup namespaces
  *      and chroots into an empty directory;
@@ -20,13 +22,14 @@
  *      Anything else is reported to pvhv through a seccomp listener
  *      (pvhv records the call and kills the domain) or, on kernels
  *      without listeners, kills the process outright;
- *   7. tells pvhv it is ready, waits for "go", and jumps to the kernel's
- *      entry with %rsi = start_info and the boot stack.
+ *   7. tells pvhv it is ready, waits for "go", closes the listener and
+ *      the log, and jumps to the kernel's entry with %rsi = start_info and
+ *      the boot stack.
  *
  * After step 7 this process is the guest: everything it can do, the guest
  * can do, so by then it must hold nothing but the domain's own
- * descriptors. Setup failures exit with RUNNER_EXIT_SETUP and a message on
- * stderr, which pvhv's log receives.
+ * descriptors (0-2 are /dev/null, which the filter does not let it use).
+ * Setup failures exit with RUNNER_EXIT_SETUP and a message on pvhv's log.
  *
  * Trap-and-emulate. The guest runs without I/O privilege, so its in, out,
  * ins and outs fault with #GP, which Linux delivers as SIGSEGV with
@@ -46,6 +49,7 @@
  * register and every byte of this process.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <sched.h>
@@ -95,15 +99,23 @@ static struct {
 
 static uint8_t trap_stack[64 * 1024] __attribute__((aligned(64)));
 
+/* pvhv's log: fd 2 at exec, then a copy the filter lets us close. */
+static int log_fd = STDERR_FILENO;
+
 static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
+	int n;
 
-	fputs("pvhv-runner: ", stderr);
+	n = snprintf(msg, sizeof(msg), "pvhv-runner: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg + n, sizeof(msg) - (size_t)n - 1, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	n = (int)strlen(msg);
+	msg[n++] = '\n';
+	if (write(log_fd, msg, (size_t)n) < 0)
+		_exit(RUNNER_EXIT_SETUP);
 	_exit(RUNNER_EXIT_SETUP);
 }
 
@@ -156,6 +168,26 @@ static void parse_args(int argc, char **argv, struct runner_args *a)
 	if (!a->mem_size || !a->entry || !a->start_info || !a->stack || !a->uid ||
 	    !a->gid || !a->parent || !a->chroot_dir)
 		die("missing arguments; pvhv-runner is started by pvhv only");
+}
+
+/*
+ * Points 0, 1 and 2 at /dev/null (so that no descriptor we receive later
+ * lands there) and keeps pvhv's log at a number of PVH_FD_FIRST_PORT or
+ * more, which handshake() can still close once the filter is in place.
+ */
+static void detach_stdio(void)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int log = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, PVH_FD_FIRST_PORT);
+
+	if (null < 0 || log < 0)
+		die("cannot open /dev/null: %s", strerror(errno));
+	log_fd = log;
+	for (int fd = 0; fd <= STDERR_FILENO; fd++) {
+		if (dup2(null, fd) < 0)
+			die("cannot point fd %d at /dev/null: %s", fd, strerror(errno));
+	}
+	close(null);
 }
 
 static void map_memory(const struct runner_args *a)
@@ -364,27 +396,49 @@ static void install_trap(const struct runner_args *a)
 		die("domain %u: cannot install the port I/O trap: %s", a->domid, strerror(errno));
 }
 
+/*
+ * Allows syscall nr when its descriptor (argument 0) is in [lo, hi] as the
+ * kernel sees it. Descriptor arguments are unsigned int: the kernel uses
+ * the low 32 bits of the register, while a seccomp comparison sees all
+ * 64, so write((1 << 32) | 2) must be judged as write(2). Each rule
+ * therefore masks the upper half away (SCMP_CMP_MASKED_EQ with a 32-bit
+ * mask); a range is cut into aligned power-of-two blocks, one rule each.
+ */
+static int allow_fds(scmp_filter_ctx ctx, int nr, uint32_t lo, uint32_t hi)
+{
+	int rc = 0;
+
+	while (lo <= hi) {
+		uint64_t block = lo ? (uint64_t)(lo & -lo) : 1ull << 32;
+
+		while (block > (uint64_t)hi - lo + 1)
+			block >>= 1;
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+				       SCMP_A0(SCMP_CMP_MASKED_EQ, (uint32_t)~(block - 1), lo));
+		if ((uint64_t)lo + block > hi)
+			break;
+		lo += (uint32_t)block;
+	}
+	return rc;
+}
+
 static int add_rules(scmp_filter_ctx ctx)
 {
 	int rc = 0;
 
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(read), 1,
-			       SCMP_A0(SCMP_CMP_EQ, PVH_FD_HCALL));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(read), 1,
-			       SCMP_A0(SCMP_CMP_EQ, PVH_FD_EVENT));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
-			       SCMP_A0(SCMP_CMP_EQ, PVH_FD_HCALL));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(recvmsg), 1,
-			       SCMP_A0(SCMP_CMP_EQ, PVH_FD_HCALL));
-	/* The fast path: eventfds dom0 polls, received from pvhv. */
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
-			       SCMP_A0(SCMP_CMP_GE, PVH_FD_FIRST_PORT));
+	rc |= allow_fds(ctx, SCMP_SYS(read), PVH_FD_HCALL, PVH_FD_EVENT);
+	rc |= allow_fds(ctx, SCMP_SYS(write), PVH_FD_HCALL, PVH_FD_HCALL);
+	rc |= allow_fds(ctx, SCMP_SYS(recvmsg), PVH_FD_HCALL, PVH_FD_HCALL);
+	/* The fast path: eventfds dom0 polls, received from pvhv, and the
+	 * ioreq socket at PVH_FD_IOREQ; RLIMIT_NOFILE keeps them all below
+	 * PVH_FD_MAX. The same range may be closed. */
+	rc |= allow_fds(ctx, SCMP_SYS(write), PVH_FD_FIRST_PORT, PVH_FD_MAX - 1);
+	rc |= allow_fds(ctx, SCMP_SYS(close), PVH_FD_FIRST_PORT, PVH_FD_MAX - 1);
+	/* The descriptors in ppoll's array are in memory, out of the
+	 * filter's reach; polling only reports readiness. */
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ppoll), 0);
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(close), 1,
-			       SCMP_A0(SCMP_CMP_GE, RUNNER_FD_MEM));
-	/* The port I/O trap: the ioreq socket (write is >= FIRST_PORT). */
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(read), 1,
-			       SCMP_A0(SCMP_CMP_EQ, PVH_FD_IOREQ));
+	/* The port I/O trap: the ioreq socket (write is above). */
+	rc |= allow_fds(ctx, SCMP_SYS(read), PVH_FD_IOREQ, PVH_FD_IOREQ);
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(rt_sigreturn), 0);
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(exit_group), 1,
 			       SCMP_A0(SCMP_CMP_EQ, RUNNER_EXIT_IOREQ));
@@ -429,6 +483,8 @@ static void handshake(int notify_fd)
 		_exit(RUNNER_EXIT_SETUP);
 	if (notify_fd >= 0)
 		close(notify_fd);
+	close(log_fd);
+	log_fd = -1;
 }
 
 /*
@@ -459,6 +515,7 @@ int main(int argc, char **argv)
 	int notify_fd;
 
 	parse_args(argc, argv, &a);
+	detach_stdio();
 	map_memory(&a);
 	confine(&a);
 	install_trap(&a);
