@@ -27,6 +27,7 @@ pvfront_pvos_SOURCES = \
 	pvfront/kernel/sha256.c \
 	pvfront/kernel/workloads/hello.c \
 	pvfront/kernel/workloads/escape.c \
+	pvfront/kernel/workloads/memscan.c \
 	pvfront/kernel/workloads/pio_test.c \
 	pvfront/kernel/workloads/spin.c \
 	pvfront/kernel/workloads/idle.c \

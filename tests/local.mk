@@ -29,6 +29,11 @@ check_PROGRAMS += tests/integration/virq-wait
 tests_integration_virq_wait_SOURCES = tests/integration/virq-wait.c
 tests_integration_virq_wait_LDADD = common/libsv.a
 
+# What a hostile guest finds in its sandbox: descriptors judged by their low
+# 32 bits, no host environment or paths in its address space.
+TESTS += tests/integration/hv-sandbox.sh
+EXTRA_DIST += tests/integration/hv-sandbox.sh
+
 # Trap-and-emulate of guest port I/O in the runner.
 TESTS += tests/integration/hv-pio.sh
 EXTRA_DIST += tests/integration/hv-pio.sh

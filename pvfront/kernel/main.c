@@ -42,6 +42,7 @@ extern char _start[];
 static const struct workload workloads[] = {
 	{ "hello", workload_hello },
 	{ "escape", workload_escape },
+	{ "memscan", workload_memscan },
 	{ "spin", workload_spin },
 	{ "idle", workload_idle },
 	{ "timer", workload_timer },

@@ -200,7 +200,7 @@ wait "$pid"
 rc=$?
 check "stopped by SIGTERM, it exits non-zero ($rc)" test "$rc" != 0
 check "its run directory is removed" test ! -e "$dir"
-check "no runner of it is left" test "$(pgrep -fc "pvhv-runner .*--chroot $dir/empty")" = 0
+check "no runner of it is left" test "$(runners "$dir")" = 0
 check "its pvhv is gone" test ! -d "/proc/$hvpid"
 
 finish

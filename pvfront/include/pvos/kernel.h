@@ -35,6 +35,7 @@ struct workload {
 
 __attribute__((noreturn)) void workload_hello(void);
 __attribute__((noreturn)) void workload_escape(void);
+__attribute__((noreturn)) void workload_memscan(void);
 __attribute__((noreturn)) void workload_spin(void);
 __attribute__((noreturn)) void workload_idle(void);
 __attribute__((noreturn)) void workload_timer(void);
