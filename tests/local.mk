@@ -51,3 +51,8 @@ EXTRA_DIST += tests/integration/pvbench-quick.sh
 # netfront against pvnetback on a bridge made for the test (ping, UDP echo, detach).
 TESTS += tests/integration/guest-net.sh
 EXTRA_DIST += tests/integration/guest-net.sh
+
+# Daemons that come back: kill -9 of pvblkback, pvnetback, pvconsoled and
+# pvhv under running guests (makes a bridge: run it under /tmp/sv-net.lock).
+TESTS += tests/integration/daemon-restart.sh
+EXTRA_DIST += tests/integration/daemon-restart.sh
