@@ -5,12 +5,15 @@
  * init=gnt-flood [hold=H]: grants one of its pages to itself, keeps H
  * mappings of it (default 3584, most of a guest's 4096 handles), then
  * maps and unmaps it in batches of 512 (the largest batch pvhv takes)
- * until it is destroyed, printing "gnt-flood: N batches" every 1000.
+ * until it is destroyed. Every 1000 batches it prints what one batch
+ * cost, from the hypercall to its answer:
+ *
+ *   gnt-flood: N batches map_median_ns=X unmap_median_ns=Y
  *
  * init=hcall-probe [count=N]: times N null hypercalls (xen_version) one
  * by one, then prints
  *
- *   hcall-probe: n=N median_ns=X p99_ns=Y max_ns=Z
+ *   hcall-probe: n=N median_ns=X p99_ns=Y p999_ns=W max_ns=Z
  *
  * and powers off. Unlike hcall-bench, which averages batches, it keeps
  * each call's time, so a neighbour that holds pvhv shows in p99 and max.
@@ -33,10 +36,12 @@
 #define HOLD_MAX	(4096 - BATCH)
 #define PROBE_DEFAULT	20000
 #define PROBE_MAX	100000
+#define FLOOD_REPORT	1000
 
 static gnttab_map_grant_ref_t map[BATCH];
 static gnttab_unmap_grant_ref_t unmap[BATCH];
 static uint64_t samples[PROBE_MAX];
+static uint64_t unmap_ns[FLOOD_REPORT];
 
 /* n maps of ref in one hypercall; panics unless all worked. */
 static void map_batch(domid_t self, grant_ref_t ref, unsigned int n)
@@ -66,13 +71,21 @@ void workload_gnt_flood(void)
 		map_batch(self, (grant_ref_t)ref, hold - held < BATCH ? (unsigned int)(hold - held) : BATCH);
 	printk("gnt-flood: holding %lu mappings\n", (unsigned long)hold);
 	for (unsigned long batches = 1;; batches++) {
+		unsigned int k = (unsigned int)(batches % FLOOD_REPORT);
+		uint64_t t0 = time_now_ns(), t1;
+
 		map_batch(self, (grant_ref_t)ref, BATCH);
+		t1 = time_now_ns();
 		for (unsigned int i = 0; i < BATCH; i++)
 			unmap[i] = (gnttab_unmap_grant_ref_t){ .handle = map[i].handle };
 		if (gnttab_op(GNTTABOP_unmap_grant_ref, unmap, BATCH) < 0)
 			panic("gnt-flood: the unmap hypercall failed");
-		if (batches % 1000 == 0)
-			printk("gnt-flood: %lu batches\n", batches);
+		samples[k] = t1 - t0;
+		unmap_ns[k] = time_now_ns() - t1;
+		if (k == 0)
+			printk("gnt-flood: %lu batches map_median_ns=%lu unmap_median_ns=%lu\n", batches,
+			       (unsigned long)bench_median(samples, FLOOD_REPORT),
+			       (unsigned long)bench_median(unmap_ns, FLOOD_REPORT));
 	}
 }
 
@@ -92,9 +105,10 @@ void workload_hcall_probe(void)
 			panic("hcall-probe: xen_version failed");
 		samples[i] = time_now_ns() - t0;
 	}
-	printk("hcall-probe: n=%lu median_ns=%lu p99_ns=%lu max_ns=%lu\n", (unsigned long)count,
-	       (unsigned long)bench_median(samples, count),
+	printk("hcall-probe: n=%lu median_ns=%lu p99_ns=%lu p999_ns=%lu max_ns=%lu\n",
+	       (unsigned long)count, (unsigned long)bench_median(samples, count),
 	       (unsigned long)bench_select(samples, count, count * 99 / 100),
+	       (unsigned long)bench_select(samples, count, count * 999 / 1000),
 	       (unsigned long)bench_select(samples, count, count - 1));
 	kernel_shutdown(SHUTDOWN_poweroff);
 }
