@@ -1,6 +1,6 @@
 /*
- * gnt_flood.c: what one guest's grant map batches cost its neighbours,
- * for the measurement in docs/architecture.md §16.
+ * gnt_flood.c: what one guest's grant map and copy batches cost its
+ * neighbours, for the measurement in docs/architecture.md §16.
  *
  * init=gnt-flood [hold=H]: grants one of its pages to itself, keeps H
  * mappings of it (default 3584, most of a guest's 4096 handles), then
@@ -9,6 +9,14 @@
  * cost, from the hypercall to its answer:
  *
  *   gnt-flood: N batches map_median_ns=X unmap_median_ns=Y
+ *
+ * init=gnt-flood op=copy: copies that page through its grant to 512
+ * others of its pages, one batch of 512 full pages (2 MiB), until destroyed,
+ * printing every 1000 batches
+ *
+ *   gnt-flood: N batches copy_median_ns=X done=D eagain=E
+ *
+ * with how many ops of the last batch pvhv did and left undone.
  *
  * init=hcall-probe [count=N]: times N null hypercalls (xen_version) one
  * by one, then prints
@@ -25,6 +33,7 @@
 #include <pvos/hypercall.h>
 #include <pvos/kernel.h>
 #include <pvos/mm.h>
+#include <pvos/string.h>
 #include <pvos/time.h>
 #include <pvos/xen.h>
 
@@ -55,10 +64,37 @@ static void map_batch(domid_t self, grant_ref_t ref, unsigned int n)
 			panic("gnt-flood: map %u failed (%d)", i, map[i].status);
 }
 
+static gnttab_copy_t copy[BATCH];
+
+static __attribute__((noreturn)) void copy_flood(domid_t self, grant_ref_t ref, uint8_t *dest)
+{
+	for (unsigned long batches = 1;; batches++) {
+		unsigned int k = (unsigned int)(batches % FLOOD_REPORT), done = 0, again = 0;
+		uint64_t t0;
+
+		for (unsigned int i = 0; i < BATCH; i++)
+			copy[i] = (gnttab_copy_t){ .source = { .u.ref = ref, .domid = self },
+				.dest = { .u.gmfn = virt_to_phys(dest + i * 4096) >> 12, .domid = DOMID_SELF },
+				.len = 4096, .flags = GNTCOPY_source_gref };
+		t0 = time_now_ns();
+		if (gnttab_op(GNTTABOP_copy, copy, BATCH) < 0)
+			panic("gnt-flood: the copy hypercall failed");
+		samples[k] = time_now_ns() - t0;
+		for (unsigned int i = 0; i < BATCH; i++) {
+			done += copy[i].status == GNTST_okay;
+			again += copy[i].status == GNTST_eagain;
+		}
+		if (k == 0)
+			printk("gnt-flood: %lu batches copy_median_ns=%lu done=%u eagain=%u\n", batches,
+			       (unsigned long)bench_median(samples, FLOOD_REPORT), done, again);
+	}
+}
+
 void workload_gnt_flood(void)
 {
 	domid_t self = bench_own_domid();
-	uint8_t *page = mm_alloc_pages(1);
+	uint8_t *page = mm_alloc_pages(1 + BATCH);	/* the granted page, copy's destinations */
+	const char *op = cmdline_get("op", "map");
 	uint64_t hold;
 	int ref;
 
@@ -67,6 +103,8 @@ void workload_gnt_flood(void)
 	ref = page ? gnttab_grant_access(self, virt_to_phys(page) >> 12, false) : -1;
 	if (ref < 0)
 		panic("gnt-flood: cannot grant a page to ourselves");
+	if (strcmp(op, "copy") == 0)
+		copy_flood(self, (grant_ref_t)ref, page + 4096);
 	for (uint64_t held = 0; held < hold; held += BATCH)
 		map_batch(self, (grant_ref_t)ref, hold - held < BATCH ? (unsigned int)(hold - held) : BATCH);
 	printk("gnt-flood: holding %lu mappings\n", (unsigned long)hold);
