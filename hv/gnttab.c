@@ -20,11 +20,11 @@
  *
  * Dom0's maptrack is shared by every dom0 daemon, so each granter has a
  * share of it: dom0 holds at most as many mappings of a granter's grants
- * as its largest table has entries (dom0_share()). Only the granter's own grants count
- * against its share, revoked mappings included until they are unmapped,
- * so a guest that makes dom0 map all it can only makes its own further
- * maps fail; the XenStore and console rings of every other guest, old or
- * new, are mapped from that guest's own share.
+ * as its largest table has entries (dom0_share()). Only the granter's
+ * own grants count against its share, revoked mappings included until
+ * they are unmapped, so a guest that makes dom0 map all it can only makes
+ * its own further maps fail; the XenStore and console rings of every
+ * other guest, old or new, are mapped from that guest's own share.
  *
  * Mapping a grant never gives a guest access to foreign memory (guests
  * cannot map anything): for a guest mapper it is validation and pinning,
