@@ -77,6 +77,7 @@ int hv_gnttab_init(struct hv_domain *d)
 	d->maptrack = NULL;	/* allocated by the first map */
 	d->maptrack_cap = d->maptrack_len = 0;
 	d->maptrack_free = HV_MAPTRACK_END;
+	d->dom0_maps = 0;
 	return 0;
 }
 
