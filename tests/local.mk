@@ -9,6 +9,10 @@ TESTS += tests/integration/hv-boot.sh tests/integration/hv-escape.sh \
 # The legacy ATA driver against pvdm (pvfront/legacy/ata.c).
 TESTS += tests/integration/guest-ide.sh
 EXTRA_DIST += tests/integration/guest-ide.sh
+# A guest that makes dom0 map all it can of its grants, through pvblkback
+# and straight from dom0 up to its share.
+TESTS += tests/integration/blk-grants.sh tests/integration/hv-gnt-share.sh
+EXTRA_DIST += tests/integration/blk-grants.sh tests/integration/hv-gnt-share.sh
 EXTRA_DIST += tests/integration/lib.sh tests/integration/hv-boot.sh \
 	tests/integration/hv-escape.sh tests/integration/hv-lifecycle.sh \
 	tests/integration/hv-bad-input.sh tests/integration/toolstack-xs.sh \

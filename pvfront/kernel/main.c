@@ -59,6 +59,10 @@ static const struct workload workloads[] = {
 	{ "pio-test", workload_pio_test },
 	{ "blk-hostile", workload_blk_hostile },
 	{ "blk-cycle", workload_blk_cycle },
+	{ "blk-grants", workload_blk_grants },
+	{ "blk-rounds", workload_blk_rounds },
+	{ "gnt-flood", workload_gnt_flood },
+	{ "hcall-probe", workload_hcall_probe },
 	{ "net-echo", workload_net_echo },
 	{ "net-hostile", workload_net_hostile },
 };

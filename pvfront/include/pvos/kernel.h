@@ -52,6 +52,10 @@ __attribute__((noreturn)) void workload_blkbench(void);
 __attribute__((noreturn)) void workload_pio_test(void);
 __attribute__((noreturn)) void workload_blk_hostile(void);
 __attribute__((noreturn)) void workload_blk_cycle(void);
+__attribute__((noreturn)) void workload_blk_grants(void);
+__attribute__((noreturn)) void workload_blk_rounds(void);
+__attribute__((noreturn)) void workload_gnt_flood(void);
+__attribute__((noreturn)) void workload_hcall_probe(void);
 __attribute__((noreturn)) void workload_net_echo(void);
 __attribute__((noreturn)) void workload_net_hostile(void);
 
