@@ -261,10 +261,20 @@ struct xs_txnode {
 	bool implicit;			/* missing parent made by a write */
 };
 
+/*
+ * What a transaction saw of a committed node (or of a directory's committed
+ * child list) at its first access: returned for every later access, so a
+ * transaction reads a consistent view, and compared at commit.
+ */
 struct xs_txread {
 	char *path;
 	uint64_t gen;			/* 0: absent */
-	bool dir;			/* recorded cgen, not gen */
+	bool dir;			/* child list and cgen, not node and gen */
+	char *value;			/* node: its value (NULL if absent) */
+	unsigned int vlen;
+	struct xs_perms perms;
+	char *names;			/* dir: committed children, NUL-separated */
+	size_t nlen;
 };
 
 struct xs_tx {
@@ -274,7 +284,8 @@ struct xs_tx {
 	unsigned int nnodes, capnodes;
 	struct xs_txread *reads;
 	unsigned int nreads, capreads;
-	size_t bytes;			/* overlay values, charged to the domain */
+	unsigned int naccessed;		/* distinct nodes and lists, for the quota */
+	size_t bytes;			/* overlay values and snapshots, charged */
 	struct xs_tx *next;
 };
 
@@ -285,8 +296,18 @@ int xs_tx_end(struct xs_store *st, struct xs_tx *tx, bool commit);
 void xs_tx_free(struct xs_store *st, struct xs_tx *tx);
 void xs_tx_free_all(struct xs_store *st, struct xs_conn *c);
 struct xs_txnode *xs_tx_lookup(struct xs_tx *tx, const char *path);
-int xs_tx_record_read(struct xs_store *st, struct xs_tx *tx, const char *path,
-		      bool dir);
+/*
+ * The view of committed node (or child list, @dir) @path in @tx: taken from
+ * the tree and kept at the first access, the kept one afterwards.  *@out is
+ * NULL for an implicit transaction (nothing can intervene): read the tree.
+ */
+int xs_tx_snapshot(struct xs_store *st, struct xs_tx *tx, const char *path,
+		   bool dir, const struct xs_txread **out);
+/* The kept view of @path if the transaction accessed it, else NULL. */
+const struct xs_txread *xs_tx_seen(const struct xs_tx *tx, const char *path,
+				   bool dir);
+/* Charge @delta bytes held by @tx to its domain's memory quota. */
+void xs_tx_charge(struct xs_store *st, struct xs_tx *tx, long delta);
 struct xs_txnode *xs_tx_touch(struct xs_store *st, struct xs_tx *tx,
 			      const char *path, int *rc_out);
 
