@@ -43,7 +43,7 @@ static void usage(FILE *f)
 		"Serves XenStore on DIR/xenstored/socket (dom0 clients; use\n"
 		"XENSTORED_PATH=DIR/xenstored/socket with the xenstore-* tools).\n"
 		"Quotas: nodes node-size watches transactions outstanding memory\n"
-		"        perms transaction-nodes\n");
+		"        perms transaction-nodes request-rate request-burst\n");
 }
 
 static int parse_args(struct daemon *dm, int argc, char **argv)
@@ -204,7 +204,12 @@ static void flush_all(struct xs_store *st)
 			c->dead = true;
 }
 
-/* Rings stop after XS_REQS_PER_WAKEUP requests; come back to them. */
+/*
+ * Round robin: a ring that used its budget this round, or whose domain ran
+ * out of request tokens, still has input in its page; give it its next
+ * turn after everyone else had theirs.  Sockets need no such pass: their
+ * unread input keeps their fd ready (level-triggered).
+ */
 static bool rerun_rings(struct daemon *dm)
 {
 	struct xs_pollent *pe;
@@ -216,6 +221,41 @@ static bool rerun_rings(struct daemon *dm)
 	return more;
 }
 
+/* How long the loop may sleep: not past the next token a ring waits for. */
+static int loop_timeout_ms(struct daemon *dm, bool more)
+{
+	uint64_t ns;
+
+	if (more)
+		return 0;
+	ns = xs_rate_next_ns(&dm->st);
+	if (ns == 0)
+		return -1;
+	return (int)((ns + 999999) / 1000000);
+}
+
+static void handle_event(struct daemon *dm, struct xs_pollent *pe,
+			 uint32_t events)
+{
+	switch (pe->kind) {
+	case XS_POLL_LISTEN:
+		while (xs_sock_accept(&dm->st, pe->fd, dm->epfd) == 0)
+			;
+		break;
+	case XS_POLL_SOCK:
+		handle_sock(&dm->st, pe, events);
+		break;
+	case XS_POLL_RING:
+		handle_ring(&dm->st, pe);
+		break;
+	case XS_POLL_DOM_EXC:
+		xs_hv_on_dom_exc(&dm->st, pe->fd);
+		break;
+	case XS_POLL_SIGNAL:
+		break;	/* handled by run() */
+	}
+}
+
 static int run(struct daemon *dm)
 {
 	struct epoll_event evs[64];
@@ -223,30 +263,17 @@ static int run(struct daemon *dm)
 	int n, i;
 
 	for (;;) {
-		n = epoll_wait(dm->epfd, evs, 64, more ? 0 : -1);
+		n = epoll_wait(dm->epfd, evs, 64, loop_timeout_ms(dm, more));
 		if (n < 0 && errno != EINTR)
 			return -errno;
+		dm->st.now_ns = xs_monotonic_ns();
+		dm->st.round++;
 		for (i = 0; i < n; i++) {
 			struct xs_pollent *pe = evs[i].data.ptr;
 
-			switch (pe->kind) {
-			case XS_POLL_LISTEN:
-				while (xs_sock_accept(&dm->st, pe->fd,
-						      dm->epfd) == 0)
-					;
-				break;
-			case XS_POLL_SOCK:
-				handle_sock(&dm->st, pe, evs[i].events);
-				break;
-			case XS_POLL_RING:
-				handle_ring(&dm->st, pe);
-				break;
-			case XS_POLL_SIGNAL:
+			if (pe->kind == XS_POLL_SIGNAL)
 				return 0;
-			case XS_POLL_DOM_EXC:
-				xs_hv_on_dom_exc(&dm->st, pe->fd);
-				break;
-			}
+			handle_event(dm, pe, evs[i].events);
 		}
 		more = dm->rings && rerun_rings(dm);
 		flush_all(&dm->st);

@@ -34,7 +34,7 @@
 
 /* Limits that are not quotas (not configurable). */
 #define XS_OUTQ_MAX_BYTES (1024u * 1024u)	/* unread output per connection */
-#define XS_REQS_PER_WAKEUP 64u			/* requests handled per input event */
+#define XS_REQS_PER_ROUND 16u			/* requests per connection per loop round */
 #define XS_MAX_DEPTH 1024u			/* nodes below the root */
 
 /* ---- paths (path.c) ---- */
@@ -126,6 +126,7 @@ int xs_tree_walk(struct xs_store *st, int (*fn)(struct xs_node *, void *),
 enum xs_quota_id {
 	XS_Q_NODES, XS_Q_NODE_SIZE, XS_Q_WATCHES, XS_Q_TRANSACTIONS,
 	XS_Q_OUTSTANDING, XS_Q_MEMORY, XS_Q_PERMS, XS_Q_TX_NODES,
+	XS_Q_RATE, XS_Q_BURST,		/* request rate limit (ratelimit.c) */
 	XS_QUOTA_COUNT
 };
 
@@ -142,6 +143,11 @@ struct xs_domain {
 	size_t memory;			/* node bytes owned */
 	size_t tx_memory;		/* values held in open transactions */
 	struct xs_conn *conn;		/* its ring connection, if introduced */
+	/* request token bucket (ratelimit.c), in thousandths of a request */
+	bool rate_started;
+	uint64_t rate_tokens;
+	uint64_t rate_stamp;		/* st->now_ns of the last refill */
+	unsigned long rate_delays;	/* times its connection had to wait */
 	struct xs_domain *next;
 };
 
@@ -157,6 +163,16 @@ void xs_quota_node_del(struct xs_store *st, unsigned int owner, size_t size);
 int xs_quota_check(struct xs_store *st, unsigned int domid,
 		   enum xs_quota_id q, size_t want);
 int xs_quota_report(struct xs_store *st, char *buf, size_t size);
+
+/* ---- request rate limits (ratelimit.c) ---- */
+
+uint64_t xs_monotonic_ns(void);
+/* May @c start another request now?  Sets c->rate_blocked if not. */
+bool xs_rate_may_read(struct xs_store *st, struct xs_conn *c);
+/* @c dispatched a request: take its token. */
+void xs_rate_take(struct xs_store *st, struct xs_conn *c);
+/* Nanoseconds until a rate-blocked connection may go on; 0 if none. */
+uint64_t xs_rate_next_ns(struct xs_store *st);
 
 /* ---- connections (conn.c) ---- */
 
@@ -191,6 +207,9 @@ struct xs_conn {
 	bool privileged;
 	bool dead;			/* close as soon as the loop sees it */
 	bool throttle_logged;
+	bool rate_blocked;		/* its domain is out of request tokens */
+	unsigned int round;		/* st->round its budget is for */
+	unsigned int budget;		/* requests left in that round */
 	const struct xs_transport *tp;
 	void *tp_priv;
 	/* input assembly */
@@ -453,6 +472,8 @@ struct xs_store {
 	unsigned int next_conn_id;
 	uint32_t next_tx_id;
 	unsigned int quota[XS_QUOTA_COUNT];
+	uint64_t now_ns;			/* the loop's clock (ratelimit.c) */
+	unsigned int round;			/* loop rounds, for per-conn budgets */
 	const struct xs_ring_ops *ring_ops;
 	void *ring_opaque;
 	FILE *access_log;
