@@ -29,6 +29,7 @@ struct xs_conn *xs_conn_create(struct xs_store *st, unsigned int domid,
 
 	if (!c)
 		return NULL;
+	c->st = st;
 	c->id = ++st->next_conn_id;
 	c->domid = domid;
 	c->privileged = privileged;
@@ -134,6 +135,9 @@ int xs_conn_flush(struct xs_conn *c)
 	struct xs_outmsg *m;
 	int r = 0;
 
+	/* Nothing is acknowledged before it is in the journal (persist.c). */
+	if (c->out_head)
+		xs_persist_flush(c->st);
 	while ((m = c->out_head) && !c->dead) {
 		r = c->tp->write(c, m->data + m->off, m->len - m->off);
 		if (r <= 0)
@@ -149,6 +153,8 @@ int xs_conn_flush(struct xs_conn *c)
 			c->out_replies--;
 		free(m);
 	}
+	if (!c->out_replies && !c->dead && c->tp->settled)
+		c->tp->settled(c);
 	if (c->tp->kick)
 		c->tp->kick(c);
 	if (r < 0)
@@ -188,6 +194,8 @@ static int dispatch(struct xs_store *st, struct xs_conn *c)
 	c->body_got = 0;
 	rc = xs_request_handle(st, c, &req);
 	free(req.body);
+	if (c->tp->dispatched)
+		c->tp->dispatched(c);
 	return rc;
 }
 

@@ -3,10 +3,14 @@
  *
  * One thread, one epoll loop.  Entries are the listening socket, dom0
  * socket clients, guests' event channel fds (ring connections) and a
- * signalfd for SIGTERM/SIGINT, which end the loop cleanly: the socket and
- * pidfile are removed.  After every batch of events, queued output (replies
- * and watch events for other connections) is flushed and connections marked
- * dead are freed.  Nothing a client sends can end the loop.
+ * signalfd for SIGTERM/SIGINT, which end the loop cleanly: the socket,
+ * pidfile and kept store are removed, as the host is stopping.  After every
+ * round of events, the round's changes go to the journal, queued output
+ * (replies and watch events for other connections) is flushed and
+ * connections marked dead are freed.  Nothing a client sends can end the
+ * loop.  A daemon that dies any other way (a crash, kill -9) finds its
+ * store in its directory when started again (persist.c), and re-attaches
+ * the rings of the guests pvhv still runs (hvlink.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -32,6 +36,7 @@ struct daemon {
 	int epfd;
 	struct xs_pollent listen_ent, signal_ent, dom_exc_ent;
 	struct xs_pollent *rings;
+	bool restored;			/* a kept store was loaded */
 };
 
 static void usage(FILE *f)
@@ -277,6 +282,7 @@ static int run(struct daemon *dm)
 		}
 		more = dm->rings && rerun_rings(dm);
 		flush_all(&dm->st);
+		xs_persist_flush(&dm->st);
 		xs_conn_reap(&dm->st);
 	}
 }
@@ -315,6 +321,11 @@ static int setup(struct daemon *dm)
 		xs_log("cannot open log file: %s", strerror(-rc));
 		return rc;
 	}
+	rc = xs_persist_open(&dm->st, dm->dir, &dm->restored);
+	if (rc) {
+		xs_log("cannot keep the store in %s: %s", dm->dir, strerror(-rc));
+		return rc;
+	}
 	dm->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (dm->epfd < 0)
 		return -errno;
@@ -330,6 +341,8 @@ static int setup(struct daemon *dm)
 	if (rc)
 		return rc;
 	rc = xs_hv_attach(&dm->st, dm->rundir, &dm->dom_exc_ent.fd);
+	if (!rc && dm->restored)
+		xs_hv_restore(&dm->st);
 	if (rc || dm->dom_exc_ent.fd < 0)
 		return rc;
 	dm->dom_exc_ent.kind = XS_POLL_DOM_EXC;
@@ -368,6 +381,8 @@ int main(int argc, char **argv)
 		unlink(dm.sock_path);
 	if (dm.pidfile)
 		unlink(dm.pidfile);
+	/* Stopped on purpose (SIGTERM): the store ends with the host. */
+	xs_persist_close(&dm.st, rc == 0);
 	xs_store_dispose(&dm.st);
 	if (dm.st.access_log)
 		fclose(dm.st.access_log);

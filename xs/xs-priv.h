@@ -143,6 +143,7 @@ struct xs_domain {
 	size_t memory;			/* node bytes owned */
 	size_t tx_memory;		/* values held in open transactions */
 	struct xs_conn *conn;		/* its ring connection, if introduced */
+	uint32_t port;			/* its store port, as INTRODUCE gave it */
 	/* request token bucket (ratelimit.c), in thousandths of a request */
 	bool rate_started;
 	uint64_t rate_tokens;
@@ -188,6 +189,9 @@ struct xs_transport {
 	void (*want_write)(struct xs_conn *c, bool on);
 	/* After a batch of reads and writes (ring: notify the guest). */
 	void (*kick)(struct xs_conn *c);
+	/* A request was handled; all replies were written (ring: publish). */
+	void (*dispatched)(struct xs_conn *c);
+	void (*settled)(struct xs_conn *c);
 	void (*destroy)(struct xs_conn *c);
 };
 
@@ -202,6 +206,7 @@ struct xs_watch;
 struct xs_tx;
 
 struct xs_conn {
+	struct xs_store *st;
 	unsigned int id;
 	unsigned int domid;
 	bool privileged;
@@ -402,6 +407,34 @@ int xs_req_control(struct xs_ctx *x, struct xs_req *req);
 /* Removes everything of domain @domid: conn, watches, txs, owned nodes. */
 void xs_domain_release(struct xs_store *st, unsigned int domid);
 int xs_domain_reconnect(struct xs_store *st, unsigned int domid, uint32_t port);
+int xs_domain_reattach(struct xs_store *st, unsigned int domid, uint32_t port);
+
+/* ---- durability (persist.c) ---- */
+
+struct xs_persist;
+
+/*
+ * Load the store kept in @dir (snapshot and journal) into @st, which has
+ * just been initialised, and log every change from now on.
+ * *@restored_out: there was a store to load.
+ */
+int xs_persist_open(struct xs_store *st, const char *dir, bool *restored_out);
+/* Flush and stop; @discard removes the files (the store ends with the host). */
+void xs_persist_close(struct xs_store *st, bool discard);
+/* Write the records of this round; called before any reply goes out. */
+int xs_persist_flush(struct xs_store *st);
+int xs_persist_compact(struct xs_store *st);
+/* Change hooks (no-ops without an open store or while loading). */
+void xs_persist_node(struct xs_store *st, const struct xs_node *node);
+void xs_persist_remove(struct xs_store *st, const struct xs_node *node);
+void xs_persist_domain(struct xs_store *st, const struct xs_domain *d);
+void xs_persist_watch(struct xs_store *st, const struct xs_conn *c,
+		      const struct xs_watch *w, bool added);
+void xs_persist_unwatch_all(struct xs_store *st, const struct xs_conn *c);
+void xs_persist_special(struct xs_store *st, unsigned int which);
+/* Re-register the kept watches of @c's domain on @c and fire each once. */
+int xs_persist_restore_watches(struct xs_store *st, struct xs_conn *c);
+void xs_persist_forget_watches(struct xs_store *st, unsigned int domid);
 
 /* ---- logging (log.c) ---- */
 
@@ -423,7 +456,14 @@ struct xs_ring;
  */
 struct xs_ring *xs_ring_create(struct xenstore_domain_interface *intf,
 			       void (*notify)(void *arg), void *arg);
+/* Wrap a page a previous daemon served: indices are kept (checked). */
+struct xs_ring *xs_ring_attach(struct xenstore_domain_interface *intf,
+			       void (*notify)(void *arg), void *arg);
 void xs_ring_destroy(struct xs_ring *r);
+/* A request was read whole and handled; publish it with xs_ring_settle(). */
+void xs_ring_msg_done(struct xs_ring *r);
+/* Every reply is in the ring: publish consumption of handled requests. */
+void xs_ring_settle(struct xs_ring *r);
 /* Copy up to @len request bytes out; 0 if none; -EIO if indices corrupt. */
 int xs_ring_read(struct xs_ring *r, void *buf, size_t len);
 /* Copy up to @len response bytes in; returns bytes written or -EIO. */
@@ -447,6 +487,8 @@ enum xs_poll_kind { XS_POLL_LISTEN, XS_POLL_SOCK, XS_POLL_RING,
 /* Serves guest rings through pvhv in @rundir; *@dom_exc_fd_out is -1 without pvhv. */
 int xs_hv_attach(struct xs_store *st, const char *rundir, int *dom_exc_fd_out);
 void xs_hv_on_dom_exc(struct xs_store *st, int evfd);
+/* After a restart with a kept store: re-attach live domains, release the rest. */
+void xs_hv_restore(struct xs_store *st);
 
 struct xs_pollent {
 	enum xs_poll_kind kind;
@@ -476,6 +518,7 @@ struct xs_store {
 	unsigned int round;			/* loop rounds, for per-conn budgets */
 	const struct xs_ring_ops *ring_ops;
 	void *ring_opaque;
+	struct xs_persist *persist;		/* NULL: nothing is kept */
 	FILE *access_log;
 	bool access_log_on;
 	/* The daemon's poll hooks for ring conns (NULL in unit tests). */
