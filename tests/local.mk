@@ -46,3 +46,7 @@ EXTRA_DIST += tests/integration/pvbench-quick.sh
 # netfront against pvnetback on a bridge made for the test (ping, UDP echo, detach).
 TESTS += tests/integration/guest-net.sh
 EXTRA_DIST += tests/integration/guest-net.sh
+
+# XenStore under a flooding guest, and across a kill -9 of pvxenstored.
+TESTS += tests/integration/xs-flood.sh
+EXTRA_DIST += tests/integration/xs-flood.sh tests/integration/xs-lib.sh

@@ -53,5 +53,6 @@ __attribute__((noreturn)) void workload_blk_hostile(void);
 __attribute__((noreturn)) void workload_blk_cycle(void);
 __attribute__((noreturn)) void workload_net_echo(void);
 __attribute__((noreturn)) void workload_net_hostile(void);
+__attribute__((noreturn)) void workload_xs_flood(void);
 
 #endif /* PVOS_KERNEL_H */
