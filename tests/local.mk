@@ -48,5 +48,6 @@ TESTS += tests/integration/guest-net.sh
 EXTRA_DIST += tests/integration/guest-net.sh
 
 # XenStore under a flooding guest, and across a kill -9 of pvxenstored.
-TESTS += tests/integration/xs-flood.sh
-EXTRA_DIST += tests/integration/xs-flood.sh tests/integration/xs-lib.sh
+TESTS += tests/integration/xs-flood.sh tests/integration/xs-restart.sh
+EXTRA_DIST += tests/integration/xs-flood.sh tests/integration/xs-restart.sh \
+	tests/integration/xs-lib.sh

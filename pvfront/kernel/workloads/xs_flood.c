@@ -11,7 +11,9 @@
  *   role=tick   a guest that keeps using XenStore: every [period-ms=N]
  *               (default 50) writes data/tick = i and reads it back,
  *               prints "xs-tick: i" every 20, and a line naming the
- *               failure if a request fails.  Answers control/shutdown.
+ *               failure if a request fails, whose count it also writes
+ *               to data/tick-failed (the host may not see its console).
+ *               Answers control/shutdown.
  * Latencies come from the PV clock; nothing here judges them (the
  * integration test reports their ratio).
  */
@@ -99,7 +101,7 @@ static void probe(void)
 
 static void tick(void)
 {
-	uint64_t period, i;
+	uint64_t period, i, failed = 0;
 	char val[24], back[24];
 	int rc;
 
@@ -114,8 +116,11 @@ static void tick(void)
 			rc = xenbus_read(XBT_NIL, "data/tick", back, sizeof(back));
 		if (rc >= 0 && strcmp(back, val) != 0)
 			rc = -XEN_EIO;
-		if (rc < 0)
+		if (rc < 0) {
 			printk("xs-tick: tick %lu failed: %d\n", (unsigned long)i, rc);
+			snprintf(val, sizeof(val), "%lu", (unsigned long)++failed);
+			xenbus_write(XBT_NIL, "data/tick-failed", val);
+		}
 		if (i % 20 == 0)
 			printk("xs-tick: %lu\n", (unsigned long)i);
 		kernel_block(time_now_ns() + period * NSEC_PER_MSEC);
