@@ -31,6 +31,7 @@ struct daemon {
 	const char *access_log;
 	const char *log_file;
 	bool foreground;
+	bool volatile_store;		/* --volatile: keep nothing on disk */
 	char dir[4096];
 	char sock_path[4200];
 	int epfd;
@@ -44,9 +45,11 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: pvxenstored --rundir DIR [--foreground] [--pidfile FILE]\n"
 		"                   [--access-log FILE] [--log-file FILE]\n"
-		"                   [--quota NAME=N ...]\n"
+		"                   [--quota NAME=N ...] [--volatile]\n"
 		"Serves XenStore on DIR/xenstored/socket (dom0 clients; use\n"
 		"XENSTORED_PATH=DIR/xenstored/socket with the xenstore-* tools).\n"
+		"The store is kept in DIR/xenstored/ across a crash or kill, unless\n"
+		"--volatile; a clean stop (SIGTERM) removes it.\n"
 		"Quotas: nodes node-size watches transactions outstanding memory\n"
 		"        perms transaction-nodes request-rate request-burst\n");
 }
@@ -60,18 +63,20 @@ static int parse_args(struct daemon *dm, int argc, char **argv)
 		{ "access-log", required_argument, NULL, 'a' },
 		{ "log-file", required_argument, NULL, 'l' },
 		{ "quota", required_argument, NULL, 'q' },
+		{ "volatile", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "r:Fp:a:l:q:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "r:Fp:a:l:q:Vh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'r': dm->rundir = optarg; break;
 		case 'F': dm->foreground = true; break;
 		case 'p': dm->pidfile = optarg; break;
 		case 'a': dm->access_log = optarg; break;
 		case 'l': dm->log_file = optarg; break;
+		case 'V': dm->volatile_store = true; break;
 		case 'q':
 			if (xs_quota_set(dm->st.quota, optarg)) {
 				fprintf(stderr, "pvxenstored: bad --quota '%s': "
@@ -321,7 +326,8 @@ static int setup(struct daemon *dm)
 		xs_log("cannot open log file: %s", strerror(-rc));
 		return rc;
 	}
-	rc = xs_persist_open(&dm->st, dm->dir, &dm->restored);
+	rc = dm->volatile_store ? 0 : xs_persist_open(&dm->st, dm->dir,
+						       &dm->restored);
 	if (rc) {
 		xs_log("cannot keep the store in %s: %s", dm->dir, strerror(-rc));
 		return rc;
