@@ -55,6 +55,7 @@ pvfront_pvos_SOURCES = \
 	pvfront/kernel/net.c \
 	pvfront/kernel/workloads/net_echo.c \
 	pvfront/kernel/workloads/net_hostile.c \
+	pvfront/kernel/workloads/xs_flood.c \
 	pvfront/include/pvos/net.h \
 	pvfront/legacy/ata.c \
 	pvfront/arch/x86_64/pio.h \

@@ -60,3 +60,8 @@ EXTRA_DIST += tests/integration/guest-net.sh
 # pvhv under running guests (makes a bridge: run it under /tmp/sv-net.lock).
 TESTS += tests/integration/daemon-restart.sh
 EXTRA_DIST += tests/integration/daemon-restart.sh
+
+# XenStore under a flooding guest, and across a kill -9 of pvxenstored.
+TESTS += tests/integration/xs-flood.sh tests/integration/xs-restart.sh
+EXTRA_DIST += tests/integration/xs-flood.sh tests/integration/xs-restart.sh \
+	tests/integration/xs-lib.sh

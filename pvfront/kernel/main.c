@@ -65,6 +65,7 @@ static const struct workload workloads[] = {
 	{ "hcall-probe", workload_hcall_probe },
 	{ "net-echo", workload_net_echo },
 	{ "net-hostile", workload_net_hostile },
+	{ "xs-flood", workload_xs_flood },
 };
 
 __attribute__((noreturn)) void pvos_main(const start_info_t *si);

@@ -58,5 +58,6 @@ __attribute__((noreturn)) void workload_gnt_flood(void);
 __attribute__((noreturn)) void workload_hcall_probe(void);
 __attribute__((noreturn)) void workload_net_echo(void);
 __attribute__((noreturn)) void workload_net_hostile(void);
+__attribute__((noreturn)) void workload_xs_flood(void);
 
 #endif /* PVOS_KERNEL_H */
