@@ -140,7 +140,7 @@ struct hv_domain {
 	uint64_t stop_mono_ns;		/* when the runner last stopped, or 0 */
 	uint64_t cpu_ns_prev;		/* CPU time of earlier runners */
 	uint32_t restarts;
-	uint32_t crash_restarts;
+	uint32_t brake_count;		/* restarts the brake has seen */
 	uint64_t restart_times[HV_RESTART_BURST];
 
 	struct hv_evtchn *ports;	/* event channels, nports of them */
