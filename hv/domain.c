@@ -413,6 +413,7 @@ static struct hv_domain *domain_new(const struct pvh_ctl_create *r, int kernel_f
 {
 	struct hv_domain *d = calloc(1, sizeof(*d));
 	struct sv_ratelimit rl = SV_RATELIMIT_INIT(20, 2);
+	struct sv_ratelimit console_rl = SV_RATELIMIT_INIT(HV_CONSOLE_BURST, HV_CONSOLE_RATE);
 
 	if (!d)
 		return NULL;
@@ -434,6 +435,7 @@ static struct hv_domain *domain_new(const struct pvh_ctl_create *r, int kernel_f
 	d->max_evtchn_port = r->max_evtchn_port ? r->max_evtchn_port : 1023;
 	d->max_grant_frames = r->max_grant_frames ? r->max_grant_frames : 64;
 	d->log_rl = rl;
+	d->console_rl = console_rl;	/* kept across restarts */
 	return d;
 }
 

@@ -23,6 +23,10 @@
 #define HV_DOMID_FIRST		1
 #define HV_DOMID_LAST		0x7fef	/* DOMID_FIRST_RESERVED - 1 */
 #define HV_CONSOLE_LOG_MAX	(1u << 20)	/* then rotate to .log.old */
+#define HV_LOG_MAX		(8u << 20)	/* pvhv.log, then pvhv.log.old */
+#define HV_CONSOLE_BURST	(256u << 10)	/* console_io bytes at once ... */
+#define HV_CONSOLE_RATE		(64u << 10)	/* ... and per second after that */
+#define HV_HCALL_BUDGET		8	/* hypercalls per domain per loop turn */
 #define HV_RESTART_BURST	5	/* restarts within HV_RESTART_WINDOW */
 #define HV_RESTART_WINDOW_NS	(10ull * 1000000000ull)
 
@@ -157,6 +161,8 @@ struct hv_domain {
 
 	struct hv_src src_hcall, src_notify, src_timer, src_exit;
 	struct sv_ratelimit log_rl;
+	struct sv_ratelimit console_rl;	/* console_io bytes (hypercall.c) */
+	bool console_warned;		/* the log said it went over once */
 };
 
 /* The daemon's global state. */
@@ -176,6 +182,7 @@ struct hv {
 	struct hv_domain dom0;		/* the host's daemons, as one domain */
 	struct hv_domain *domains[HV_MAX_DOMAINS];
 	unsigned int ndomains;
+	uint64_t epoll_dels;		/* descriptors removed: ends a batch */
 };
 
 extern struct hv hv;
