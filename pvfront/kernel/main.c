@@ -61,6 +61,10 @@ static const struct workload workloads[] = {
 	{ "blk-cycle", workload_blk_cycle },
 	{ "net-echo", workload_net_echo },
 	{ "net-hostile", workload_net_hostile },
+	{ "hcall-flood", workload_hcall_flood },
+	{ "reboot-loop", workload_reboot_loop },
+	{ "console-flood", workload_console_flood },
+	{ "hcall-latency", workload_hcall_latency },
 };
 
 __attribute__((noreturn)) void pvos_main(const start_info_t *si);
