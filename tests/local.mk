@@ -51,3 +51,7 @@ EXTRA_DIST += tests/integration/pvbench-quick.sh
 # netfront against pvnetback on a bridge made for the test (ping, UDP echo, detach).
 TESTS += tests/integration/guest-net.sh
 EXTRA_DIST += tests/integration/guest-net.sh
+
+# Guests that attack pvhv itself: unread replies, floods, reboot loops.
+TESTS += tests/integration/hv-hostile.sh
+EXTRA_DIST += tests/integration/hv-hostile.sh
