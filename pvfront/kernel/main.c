@@ -64,6 +64,7 @@ static const struct workload workloads[] = {
 	{ "hcall-flood", workload_hcall_flood },
 	{ "reboot-loop", workload_reboot_loop },
 	{ "console-flood", workload_console_flood },
+	{ "ioreq-flood", workload_ioreq_flood },
 	{ "hcall-latency", workload_hcall_latency },
 };
 

@@ -14,12 +14,18 @@
  *   init=console-flood
  *       writes 64 KiB through console_io, forever. pvhv must hold it to
  *       its console budget.
+ *   init=ioreq-flood
+ *       (a domain with an IDE disk) writes port-I/O requests to its
+ *       ioreq socket itself, bypassing the runner's trap handler, and
+ *       never reads the answers. pvdm must not block on it; once it has
+ *       dropped the socket, the guest's next port access crashes it.
  *
  * Each prints one line saying what it does before it starts, so a test
  * can tell that it ran.
  */
 #include <stdint.h>
 
+#include <public/pvh_ioreq.h>
 #include <public/pvh_trap.h>
 #include <pvos/arch.h>
 #include <pvos/cmdline.h>
@@ -27,6 +33,8 @@
 #include <pvos/hypercall.h>
 #include <pvos/kernel.h>
 #include <pvos/xen.h>
+
+#include "pio.h"
 
 #define FLOOD_WINDOW_MAX	128
 #define CONSOLE_FLOOD_BYTES	(64 * 1024)	/* pvhv's largest console_io */
@@ -82,6 +90,32 @@ void workload_reboot_loop(void)
 {
 	printk("reboot-loop: rebooting\n");
 	kernel_shutdown(SHUTDOWN_reboot);
+}
+
+void workload_ioreq_flood(void)
+{
+	/* Reads of the alternate status port: valid, and without side effects. */
+	struct pvh_ioreq req = {
+		.magic = PVH_IOREQ_MAGIC,
+		.port = PVH_IDE_CTL_PORT,
+		.size = 1,
+		.dir = PVH_IOREQ_IN,
+		.count = 1,
+	};
+
+	printk("ioreq-flood: sending port I/O requests without reading the answers\n");
+	for (;;) {
+		long r = arch_syscall6(ARCH_SYS_write, PVH_FD_IOREQ, (long)&req,
+				       sizeof(req), 0, 0, 0);
+
+		if (r != (long)sizeof(req))
+			break;	/* the device model dropped the socket */
+		req.seq++;
+	}
+	/* Carry on as a guest would: the next trapped access finds no device model. */
+	printk("ioreq-flood: the device model hung up; trying real port I/O\n");
+	for (;;)
+		(void)inb(PVH_IDE_CTL_PORT);
 }
 
 void workload_console_flood(void)
