@@ -1,7 +1,8 @@
 #!/bin/bash
 # Guests that attack pvhv itself (pvfront/kernel/workloads/hv_hostile.c):
 # one that never reads its hypercall replies, one that keeps its socket
-# readable, one that reboots in a loop and one that floods console_io.
+# readable, one that reboots in a loop, one that floods console_io and
+# one that writes ioreqs to its device model without reading the answers.
 # Each is crashed or held to its share with a clear cause, while pvhv
 # keeps answering pvctl and an honest guest next to it keeps working.
 . "$SV_SRCDIR/tests/integration/lib.sh"
@@ -92,5 +93,19 @@ check "pvhv's log stays small" test "$(log_bytes)" -lt 65536
 check "pvctl list answers" list_answers
 check "the flood still runs" state_is cflood running
 check "destroy cflood" "$PVCTL" destroy cflood
+# 5. Port I/O requests written straight to the ioreq socket, answers
+# never read: pvdm drops the socket instead of blocking, the domain crashes.
+head -c 1048576 /dev/zero > "$RUNDIR/ide.img"
+make_xml iflood init=ioreq-flood "<on_poweroff>preserve</on_poweroff><on_crash>preserve</on_crash>
+  <devices><disk type='file' device='disk'><driver name='file' type='raw'/><source file='$RUNDIR/ide.img'/><target dev='hda' bus='ide'/></disk></devices>" \
+	> "$RUNDIR/iflood.xml"
+check "create an ioreq flood" "$PVCTL" create "$RUNDIR/iflood.xml"
+check "it floods" wait_until 20 console_has iflood "ioreq-flood: sending"
+check "it is crashed" wait_until 30 state_is iflood crashed 2>/dev/null
+check "because its device model stopped answering" cause_has iflood "its device model refused or stopped answering"
+check "pvdm says why" grep -q "does not read its ioreq responses" "$RUNDIR/pvdm/iflood.log"
+check "destroy iflood" "$PVCTL" destroy iflood
+check "its pvdm exits" wait_until 30 sh -c "! pgrep -f '[p]vdm --rundir $RUNDIR ' >/dev/null"
+honest after-iflood
 check "pvhv is still up" "$PVCTL" host status
 finish
