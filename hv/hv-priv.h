@@ -27,6 +27,7 @@
 #define HV_CONSOLE_BURST	(256u << 10)	/* console_io bytes at once ... */
 #define HV_CONSOLE_RATE		(64u << 10)	/* ... and per second after that */
 #define HV_HCALL_BUDGET		8	/* hypercalls per domain per loop turn */
+#define HV_CTL_BUDGET		1024	/* messages per control connection per turn */
 #define HV_RESTART_BURST	5	/* restarts within HV_RESTART_WINDOW */
 #define HV_RESTART_WINDOW_NS	(10ull * 1000000000ull)
 
@@ -282,7 +283,7 @@ void hv_console_write(struct hv_domain *d, const char *buf, size_t len);
 /* ctl.c */
 int hv_ctl_listen(const char *rundir);
 void hv_ctl_on_accept(int lfd);
-void hv_ctl_on_readable(void *conn);
+bool hv_ctl_on_readable(void *conn);
 void hv_ctl_close_all(void);
 
 /* pvhv.c */

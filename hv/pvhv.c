@@ -154,6 +154,23 @@ static int setup_signals(struct hv_src *src)
 	return hv_epoll_add(fd, src) < 0 ? -1 : fd;
 }
 
+/*
+ * Control connections are root's (the dom0 daemons, pvctl), and each is
+ * drained in its turn: what one sent before another's request is served
+ * first, as a daemon's unmaps of a destroyed domain before the `pvctl
+ * create` that reuses its name. A connection that closes, or a domain
+ * its message frees, ends the drain (hv_epoll_del).
+ */
+static void serve_ctl(void *conn)
+{
+	uint64_t dels = hv.epoll_dels;
+
+	for (unsigned int i = 0; i < HV_CTL_BUDGET && hv.epoll_dels == dels; i++) {
+		if (!hv_ctl_on_readable(conn))
+			break;
+	}
+}
+
 static void handle(struct epoll_event *ev, int lfd, int sfd)
 {
 	struct hv_src *src = ev->data.ptr;
@@ -167,7 +184,7 @@ static void handle(struct epoll_event *ev, int lfd, int sfd)
 		}
 		break;
 	case HV_SRC_CTL_LISTEN: hv_ctl_on_accept(lfd); break;
-	case HV_SRC_CTL_CONN: hv_ctl_on_readable(src->obj); break;
+	case HV_SRC_CTL_CONN: serve_ctl(src->obj); break;
 	case HV_SRC_DOM_HCALL: hv_hcall_on_readable(src->obj); break;
 	case HV_SRC_DOM_NOTIFY: hv_domain_on_notify(src->obj); break;
 	case HV_SRC_DOM_TIMER: hv_domain_on_timer(src->obj); break;
@@ -220,9 +237,11 @@ static void log_rotate_if_full(void)
 /*
  * One batch of ready descriptors is served in full, each handler doing a
  * bounded amount of work (a domain gets at most HV_HCALL_BUDGET
- * hypercalls), starting at a different place each time: a guest that
- * keeps its socket readable gets its turn like everybody else, and
- * cannot starve other guests or the control socket.
+ * hypercalls): a guest that keeps its socket readable gets its turn like
+ * everybody else, and cannot starve other guests or the control socket.
+ * The batch is served in epoll's order, the order in which descriptors
+ * became ready, so that a dom0 daemon's unmap that came before a new
+ * `pvctl create` is served before it.
  *
  * A handler may free a domain or connection that a later event in this
  * batch points at; every such teardown first removes descriptors from
@@ -232,7 +251,6 @@ static void log_rotate_if_full(void)
 static void run_loop(int lfd, int sfd)
 {
 	struct epoll_event evs[64];
-	unsigned int turn = 0;
 
 	while (!quit) {
 		int n = epoll_wait(hv.epfd, evs, (int)SV_ARRAY_SIZE(evs), -1);
@@ -243,8 +261,7 @@ static void run_loop(int lfd, int sfd)
 			break;
 		}
 		for (int i = 0; i < n && !quit && hv.epoll_dels == dels; i++)
-			handle(&evs[(turn + (unsigned int)i) % (unsigned int)n], lfd, sfd);
-		turn++;
+			handle(&evs[i], lfd, sfd);
 		log_rotate_if_full();
 	}
 }
