@@ -44,7 +44,7 @@ void sv_log(enum sv_log_level level, const char *fmt, ...)
 	fflush(stderr);
 }
 
-bool sv_ratelimit_ok(struct sv_ratelimit *rl, unsigned long *suppressed_out)
+bool sv_ratelimit_take(struct sv_ratelimit *rl, unsigned long n, unsigned long *suppressed_out)
 {
 	uint64_t now = sv_now_ns();
 
@@ -53,15 +53,20 @@ bool sv_ratelimit_ok(struct sv_ratelimit *rl, unsigned long *suppressed_out)
 	rl->last_ns = now;
 	if (rl->tokens > rl->burst)
 		rl->tokens = rl->burst;
-	if (rl->tokens < 1.0) {
-		rl->suppressed++;
+	if (rl->tokens < (double)n) {
+		rl->suppressed += n;
 		return false;
 	}
-	rl->tokens -= 1.0;
+	rl->tokens -= (double)n;
 	if (suppressed_out)
 		*suppressed_out = rl->suppressed;
 	rl->suppressed = 0;
 	return true;
+}
+
+bool sv_ratelimit_ok(struct sv_ratelimit *rl, unsigned long *suppressed_out)
+{
+	return sv_ratelimit_take(rl, 1, suppressed_out);
 }
 
 uint64_t sv_now_ns(void)

@@ -43,6 +43,12 @@ struct sv_ratelimit {
 #define SV_RATELIMIT_INIT(burst_, per_sec_) \
 	{ .burst = (burst_), .per_sec = (per_sec_), .tokens = (burst_) }
 bool sv_ratelimit_ok(struct sv_ratelimit *rl, unsigned long *suppressed_out);
+/*
+ * The same bucket for a quantity other than messages (bytes, say): takes
+ * n tokens and returns true, or takes none, counts n as suppressed and
+ * returns false.
+ */
+bool sv_ratelimit_take(struct sv_ratelimit *rl, unsigned long n, unsigned long *suppressed_out);
 
 /* Clocks, in nanoseconds. */
 uint64_t sv_now_ns(void);		/* CLOCK_MONOTONIC */
@@ -77,6 +83,12 @@ int sv_write_all(int fd, const void *buf, size_t len);
  * number of bytes or -errno.
  */
 ssize_t sv_send_msg(int sock, const void *buf, size_t len, int fd);
+/*
+ * The same, but never waits: a peer that does not drain its socket makes
+ * it fail with -EAGAIN instead of blocking us. Whoever faces a guest or a
+ * peer it does not trust sends with this one.
+ */
+ssize_t sv_send_msg_nowait(int sock, const void *buf, size_t len, int fd);
 ssize_t sv_recv_msg(int sock, void *buf, size_t len, int *fd_out);
 
 /*

@@ -140,7 +140,7 @@ int sv_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-ssize_t sv_send_msg(int sock, const void *buf, size_t len, int fd)
+static ssize_t send_msg(int sock, const void *buf, size_t len, int fd, int flags)
 {
 	union {
 		struct cmsghdr hdr;
@@ -160,9 +160,19 @@ ssize_t sv_send_msg(int sock, const void *buf, size_t len, int fd)
 		memcpy(CMSG_DATA(&ctl.hdr), &fd, sizeof(int));
 	}
 	do
-		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL | flags);
 	while (n < 0 && errno == EINTR);
 	return n < 0 ? -errno : n;
+}
+
+ssize_t sv_send_msg(int sock, const void *buf, size_t len, int fd)
+{
+	return send_msg(sock, buf, len, fd, 0);
+}
+
+ssize_t sv_send_msg_nowait(int sock, const void *buf, size_t len, int fd)
+{
+	return send_msg(sock, buf, len, fd, MSG_DONTWAIT);
 }
 
 /* Keeps the first descriptor received and closes any others. */

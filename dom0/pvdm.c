@@ -14,7 +14,9 @@
  *   3. write one byte to --ready-fd: pvctl unpauses the domain then;
  *   4. serve: read one request, check it in full (ioreq.c), hand it to
  *      the drive, answer. A malformed request is answered
- *      PVH_IOREQ_EBADREQ (the runner crashes the domain);
+ *      PVH_IOREQ_EBADREQ (the runner crashes the domain). An answer that
+ *      would block (the guest writes requests and does not read) drops
+ *      the socket instead: pvdm never waits on a guest;
  *   5. when the socket ends (the runner was replaced by an in-place
  *      restart, or the domain died), ask pvhv again for the new socket
  *      and map the memory again; the drive is reset, as at power-on. When
@@ -342,9 +344,21 @@ static int serve_one(struct pvdm *p)
 	len = ioreq_serve(p->ata, msg, len, rsp, &p->st, &why);
 	if (why && sv_ratelimit_ok(&p->rl, &missed))
 		sv_warn("domain %u: malformed ioreq (%s) answered EBADREQ", p->o.domid, why);
-	if (send(p->ioreq, rsp, len, MSG_NOSIGNAL) < 0)
-		return errno == EAGAIN || errno == EINTR ? 0 : 1;
-	return 0;
+	/*
+	 * The runner waits for each answer, so the socket never fills while
+	 * it plays by the rules; a guest writing requests itself without
+	 * reading must not block us. We drop the socket: the runner then
+	 * exits and pvhv crashes the domain.
+	 */
+	do
+		n = send(p->ioreq, rsp, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EAGAIN) {
+		sv_warn("domain %u: its vCPU does not read its ioreq responses; dropping the socket",
+			p->o.domid);
+		return 1;
+	}
+	return n < 0 ? 1 : 0;
 }
 
 /* Returns true to go on, false to exit. */

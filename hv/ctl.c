@@ -294,7 +294,8 @@ static void dispatch(struct ctl_conn *c, const struct pvh_ctl_req *req, const vo
 	}
 }
 
-void hv_ctl_on_readable(void *obj)
+/* Serves one message; false when there was none or the connection closed. */
+bool hv_ctl_on_readable(void *obj)
 {
 	static uint8_t buf[8192];
 	struct ctl_conn *c = obj;
@@ -304,10 +305,10 @@ void hv_ctl_on_readable(void *obj)
 
 	n = sv_recv_msg(c->fd, buf, sizeof(buf), &fd);
 	if (n == -EAGAIN)
-		return;
+		return false;
 	if (n <= 0) {
 		conn_close(c);
-		return;
+		return false;
 	}
 	memcpy(&req, buf, n < (ssize_t)sizeof(req) ? (size_t)n : sizeof(req));
 	if ((size_t)n < sizeof(req) || req.magic != PVH_CTL_MAGIC ||
@@ -316,11 +317,12 @@ void hv_ctl_on_readable(void *obj)
 		if (fd >= 0)
 			close(fd);
 		conn_close(c);
-		return;
+		return false;
 	}
 	dispatch(c, &req, buf + sizeof(req), &fd);
 	if (fd >= 0)
 		close(fd);
+	return true;
 }
 
 void hv_ctl_on_accept(int lfd)

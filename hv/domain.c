@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -412,6 +413,7 @@ static struct hv_domain *domain_new(const struct pvh_ctl_create *r, int kernel_f
 {
 	struct hv_domain *d = calloc(1, sizeof(*d));
 	struct sv_ratelimit rl = SV_RATELIMIT_INIT(20, 2);
+	struct sv_ratelimit console_rl = SV_RATELIMIT_INIT(HV_CONSOLE_BURST, HV_CONSOLE_RATE);
 
 	if (!d)
 		return NULL;
@@ -433,6 +435,7 @@ static struct hv_domain *domain_new(const struct pvh_ctl_create *r, int kernel_f
 	d->max_evtchn_port = r->max_evtchn_port ? r->max_evtchn_port : 1023;
 	d->max_grant_frames = r->max_grant_frames ? r->max_grant_frames : 64;
 	d->log_rl = rl;
+	d->console_rl = console_rl;	/* kept across restarts */
 	return d;
 }
 
@@ -602,32 +605,46 @@ void hv_domain_info(const struct hv_domain *d, struct pvh_ctl_dominfo *out)
 	out->console_port = d->console_port;
 }
 
-/* True when restarts have come too fast: the domain is crash-looping. */
+/* True when restarts, for any reason, have come too fast: the domain loops. */
 static bool restart_too_fast(struct hv_domain *d)
 {
 	uint64_t now = sv_now_ns();
-	uint64_t oldest = d->restart_times[d->crash_restarts % HV_RESTART_BURST];
+	uint64_t oldest = d->restart_times[d->brake_count % HV_RESTART_BURST];
 
-	if (d->crash_restarts >= HV_RESTART_BURST && now - oldest < HV_RESTART_WINDOW_NS)
+	if (d->brake_count >= HV_RESTART_BURST && now - oldest < HV_RESTART_WINDOW_NS)
 		return true;
-	d->restart_times[d->crash_restarts % HV_RESTART_BURST] = now;
-	d->crash_restarts++;
+	d->restart_times[d->brake_count % HV_RESTART_BURST] = now;
+	d->brake_count++;
 	return false;
+}
+
+/*
+ * The brake: a reboot loop costs pvhv as much as a crash loop (each
+ * restart rereads the image and rebuilds memory in the event loop), so
+ * every restart counts. The domain stays crashed, saying why.
+ */
+static void brake(struct hv_domain *d)
+{
+	char last[48];	/* the cause, shortened to fit */
+	bool crashed = d->state == PVH_STATE_CRASHED;
+
+	sv_strlcpy(last, crashed ? d->cause : reason_name(d->reason), sizeof(last));
+	d->state = PVH_STATE_CRASHED;
+	snprintf(d->cause, sizeof(d->cause), "%s %d times in %llu s (last: %s); stopped restarting",
+		 crashed ? "crashed" : "restarted", HV_RESTART_BURST,
+		 HV_RESTART_WINDOW_NS / 1000000000ull, last);
+	sv_warn("domain %u (%s): %s", d->domid, d->name, d->cause);
+	hv_dom0_dom_exc();
+	stop_runner(d);
 }
 
 static void restart(struct hv_domain *d)
 {
 	char err[512], line[160];
-	bool crashed = d->state == PVH_STATE_CRASHED;
 	int n;
 
-	/* Only crashes count toward the brake: a guest may reboot as it likes. */
-	if (crashed && restart_too_fast(d)) {
-		d->state = PVH_STATE_CRASHED;
-		snprintf(d->cause, sizeof(d->cause), "crashed %d times in %llu s; stopped restarting",
-			 HV_RESTART_BURST, HV_RESTART_WINDOW_NS / 1000000000ull);
-		sv_warn("domain %u (%s): %s", d->domid, d->name, d->cause);
-		stop_runner(d);
+	if (restart_too_fast(d)) {
+		brake(d);
 		return;
 	}
 	stop_runner(d);
@@ -723,32 +740,58 @@ void hv_domain_on_exit(struct hv_domain *d)
 				sigabbrev_np(si.si_status) ? sigabbrev_np(si.si_status) : "?");
 }
 
+/*
+ * Receives one notification, retrying a receive a signal interrupted.
+ * Returns 0, or -errno: -ENOENT when the notification went away before
+ * we took it (its thread was killed, as our own SIGKILL does).
+ */
+static int notify_receive(int fd, struct seccomp_notif *req)
+{
+	for (int tries = 0; tries < 16; tries++) {
+		int rc = seccomp_notify_receive(fd, req);
+		int err = errno;
+
+		if (rc == 0)
+			return 0;
+		if (rc != -EINTR && err != EINTR)
+			return -err;
+	}
+	return -EINTR;
+}
+
+/*
+ * The listener is readable: a forbidden system call waits. Only a hangup
+ * (the filter has no process left) means the runner is gone; closing the
+ * listener while the runner lives would turn its forbidden calls into
+ * -ENOSYS instead of a crash, so every other failure crashes the domain.
+ */
 void hv_domain_on_notify(struct hv_domain *d)
 {
+	struct pollfd pfd = { .fd = d->notify_fd, .events = POLLIN };
 	struct seccomp_notif *req = NULL;
 	struct seccomp_notif_resp *resp = NULL;
 	char *name;
 	int nr, rc;
 
+	/* The receive blocks when nothing waits; epoll may report a stale event. */
+	if (d->notify_fd < 0 || poll(&pfd, 1, 0) <= 0)
+		return;
+	if (!(pfd.revents & POLLIN)) {
+		if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL))
+			close_fd(&d->notify_fd, true);	/* the exit handler reports why */
+		return;
+	}
 	if (seccomp_notify_alloc(&req, &resp) < 0)
 		return;
-	rc = seccomp_notify_receive(d->notify_fd, req);
-	if (rc == -EINTR || (rc < 0 && errno == EINTR)) {
-		seccomp_notify_free(req, resp);
-		return;
-	}
-	if (rc < 0) {
-		/*
-		 * The runner is gone (the listener hangs up with ENOENT): stop
-		 * watching it, or level-triggered epoll reports it forever. The
-		 * exit handler reports why it went.
-		 */
-		seccomp_notify_free(req, resp);
-		close_fd(&d->notify_fd, true);
-		return;
-	}
+	rc = notify_receive(d->notify_fd, req);
 	nr = req->data.nr;
 	seccomp_notify_free(req, resp);
+	if (rc == -ENOENT)
+		return;
+	if (rc < 0) {
+		hv_domain_crash(d, "its seccomp notification cannot be read (%s)", strerror(-rc));
+		return;
+	}
 	name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
 	hv_domain_crash(d, "forbidden system call %d (%s)", nr, name ? name : "unknown");
 	free(name);

@@ -23,6 +23,11 @@
 #define HV_DOMID_FIRST		1
 #define HV_DOMID_LAST		0x7fef	/* DOMID_FIRST_RESERVED - 1 */
 #define HV_CONSOLE_LOG_MAX	(1u << 20)	/* then rotate to .log.old */
+#define HV_LOG_MAX		(8u << 20)	/* pvhv.log, then pvhv.log.old */
+#define HV_CONSOLE_BURST	(256u << 10)	/* console_io bytes at once ... */
+#define HV_CONSOLE_RATE		(64u << 10)	/* ... and per second after that */
+#define HV_HCALL_BUDGET		8	/* hypercalls per domain per loop turn */
+#define HV_CTL_BUDGET		1024	/* messages per control connection per turn */
 #define HV_RESTART_BURST	5	/* restarts within HV_RESTART_WINDOW */
 #define HV_RESTART_WINDOW_NS	(10ull * 1000000000ull)
 
@@ -149,7 +154,7 @@ struct hv_domain {
 	uint64_t stop_mono_ns;		/* when the runner last stopped, or 0 */
 	uint64_t cpu_ns_prev;		/* CPU time of earlier runners */
 	uint32_t restarts;
-	uint32_t crash_restarts;
+	uint32_t brake_count;		/* restarts the brake has seen */
 	uint64_t restart_times[HV_RESTART_BURST];
 
 	struct hv_evtchn *ports;	/* event channels, nports of them */
@@ -168,6 +173,8 @@ struct hv_domain {
 
 	struct hv_src src_hcall, src_notify, src_timer, src_exit;
 	struct sv_ratelimit log_rl;
+	struct sv_ratelimit console_rl;	/* console_io bytes (hypercall.c) */
+	bool console_warned;		/* the log said it went over once */
 };
 
 /* The daemon's global state. */
@@ -187,6 +194,7 @@ struct hv {
 	struct hv_domain dom0;		/* the host's daemons, as one domain */
 	struct hv_domain *domains[HV_MAX_DOMAINS];
 	unsigned int ndomains;
+	uint64_t epoll_dels;		/* descriptors removed: ends a batch */
 };
 
 extern struct hv hv;
@@ -287,7 +295,7 @@ void hv_console_write(struct hv_domain *d, const char *buf, size_t len);
 /* ctl.c */
 int hv_ctl_listen(const char *rundir);
 void hv_ctl_on_accept(int lfd);
-void hv_ctl_on_readable(void *conn);
+bool hv_ctl_on_readable(void *conn);
 void hv_ctl_close_all(void);
 
 /* pvhv.c */

@@ -10,7 +10,12 @@
  * may have been freed, so nothing touches it afterwards.
  *
  * Console output is appended to <rundir>/console/<name>.log, rotated at
- * HV_CONSOLE_LOG_MAX so a chatty guest cannot fill the disk.
+ * HV_CONSOLE_LOG_MAX so a chatty guest cannot fill the disk, and limited
+ * to a byte budget per second so it cannot keep pvhv busy writing.
+ *
+ * Replies never block: a guest that does not read them is crashed
+ * (send_reply), and a guest gets at most HV_HCALL_BUDGET requests served
+ * per turn of the event loop.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -62,6 +67,34 @@ void hv_console_write(struct hv_domain *d, const char *buf, size_t len)
 	hv_dom0_raise_virq(VIRQ_CONSOLE);
 }
 
+/*
+ * console_io is for early boot and panics; the console ring carries the
+ * rest. A guest gets HV_CONSOLE_BURST bytes at once and HV_CONSOLE_RATE a
+ * second after that; what is over is dropped instead of written (the
+ * copy out of guest memory is cheap, the write to the log is not), and
+ * the log says how much at the next write that fits.
+ */
+static bool console_budget_ok(struct hv_domain *d, uint64_t count)
+{
+	unsigned long dropped = 0;
+	char note[128];
+	int n;
+
+	if (!sv_ratelimit_take(&d->console_rl, (unsigned long)count, &dropped)) {
+		if (!d->console_warned)
+			sv_warn("domain %u (%s): console_io over its budget of %u bytes/s; dropping what is over (said once; its console log counts it)",
+				d->domid, d->name, HV_CONSOLE_RATE);
+		d->console_warned = true;
+		return false;
+	}
+	if (dropped) {
+		n = snprintf(note, sizeof(note), "\n[pvhv: %lu bytes of console output dropped: over its budget]\n",
+			     dropped);
+		hv_console_write(d, note, (size_t)n);
+	}
+	return true;
+}
+
 static int64_t do_console_io(struct hv_domain *d, const uint64_t arg[5])
 {
 	static char buf[CONSOLE_CHUNK_MAX];
@@ -73,6 +106,8 @@ static int64_t do_console_io(struct hv_domain *d, const uint64_t arg[5])
 			return -EINVAL;
 		if (hv_gmem_read(d, arg[2], buf, count) < 0)
 			return -EFAULT;
+		if (!console_budget_ok(d, count))
+			return 0;	/* dropped, as a full console would */
 		hv_console_write(d, buf, count);
 		return 0;
 	case CONSOLEIO_read:
@@ -233,35 +268,64 @@ int64_t hv_hcall_dispatch(struct hv_domain *d, uint32_t op, const uint64_t arg[5
 	return hcall_table[op](d, arg);
 }
 
-void hv_hcall_on_readable(struct hv_domain *d)
+/* Sends the reply; false when the domain was crashed for not draining them. */
+static bool send_reply(struct hv_domain *d, const struct pvh_hcall_req *req, int64_t ret)
+{
+	struct pvh_hcall_rsp rsp = { .magic = PVH_HCALL_MAGIC, .op = req->op, .ret = ret };
+	ssize_t n;
+
+	/*
+	 * pvh_trap.h: one request in flight, so a guest that drains its
+	 * replies never finds our end full. One that does not would block
+	 * pvhv for everyone; it is crashed instead.
+	 */
+	n = sv_send_msg_nowait(d->hcall_fd, &rsp, sizeof(rsp), d->hcall_reply_fd);
+	if (n == -EAGAIN) {
+		hv_domain_crash(d, "does not read its hypercall replies");
+		return false;
+	}
+	if (n != sizeof(rsp) && sv_ratelimit_ok(&d->log_rl, NULL))
+		sv_warn("domain %u: could not answer hypercall %u", d->domid, req->op);
+	return true;
+}
+
+/* Serves one request. Returns false when there is nothing more to do for d now. */
+static bool serve_one(struct hv_domain *d)
 {
 	struct pvh_hcall_req req;
-	struct pvh_hcall_rsp rsp = { .magic = PVH_HCALL_MAGIC };
 	ssize_t n;
 	int64_t ret;
 
 	n = sv_recv_msg(d->hcall_fd, &req, sizeof(req), NULL);
 	if (n == -EAGAIN)
-		return;
+		return false;
 	if (n == 0 || n == -ECONNRESET) {
 		hv_epoll_del(d->hcall_fd);	/* the exit handler reports why */
-		return;
+		return false;
 	}
 	if (n < 0) {
 		hv_domain_crash(d, "malformed hypercall message (%s)", strerror((int)-n));
-		return;
+		return false;
 	}
 	if (n != sizeof(req) || req.magic != PVH_HCALL_MAGIC) {
 		hv_domain_crash(d, "malformed hypercall message (%zd bytes)", n);
-		return;
+		return false;
 	}
 	d->hcall_reply_fd = -1;
 	ret = hv_hcall_dispatch(d, req.op, req.arg);
 	if (ret == HCALL_GONE)
-		return;
-	rsp.op = req.op;
-	rsp.ret = ret;
-	if (sv_send_msg(d->hcall_fd, &rsp, sizeof(rsp), d->hcall_reply_fd) != sizeof(rsp) &&
-	    sv_ratelimit_ok(&d->log_rl, NULL))
-		sv_warn("domain %u: could not answer hypercall %u", d->domid, req.op);
+		return false;
+	return send_reply(d, &req, ret);
+}
+
+/*
+ * At most HV_HCALL_BUDGET requests per turn of the event loop: a guest
+ * that keeps its socket readable gets its share and no more (pvhv.c).
+ */
+void hv_hcall_on_readable(struct hv_domain *d)
+{
+	for (unsigned int i = 0; i < HV_HCALL_BUDGET; i++) {
+		if (!serve_one(d))
+			break;
+	}
 }

@@ -5,13 +5,15 @@
  * domain boundary. It is one thread with one epoll set: the control
  * socket and its connections, and per domain the hypercall socket, the
  * seccomp listener, the timer and the runner's pidfd. Handlers are short
- * and never block on a guest; a guest can only slow down its own
- * requests.
+ * and never block on a guest (our ends of its sockets are non-blocking),
+ * and every ready descriptor is served in each turn (run_loop); a guest
+ * can only slow down its own requests.
  *
  * Usage: pvhv --rundir DIR [--mem-budget SIZE] [--uid-base N]
  *             [--no-namespaces] [--debug]
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <libgen.h>
@@ -38,9 +40,11 @@ int hv_epoll_add(int fd, struct hv_src *src)
 	return epoll_ctl(hv.epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
+/* Every removal ends the current batch (run_loop): its object may be freed. */
 void hv_epoll_del(int fd)
 {
 	epoll_ctl(hv.epfd, EPOLL_CTL_DEL, fd, NULL);
+	hv.epoll_dels++;
 }
 
 static uint64_t default_budget_kib(void)
@@ -150,6 +154,23 @@ static int setup_signals(struct hv_src *src)
 	return hv_epoll_add(fd, src) < 0 ? -1 : fd;
 }
 
+/*
+ * Control connections are root's (the dom0 daemons, pvctl), and each is
+ * drained in its turn: what one sent before another's request is served
+ * first, as a daemon's unmaps of a destroyed domain before the `pvctl
+ * create` that reuses its name. A connection that closes, or a domain
+ * its message frees, ends the drain (hv_epoll_del).
+ */
+static void serve_ctl(void *conn)
+{
+	uint64_t dels = hv.epoll_dels;
+
+	for (unsigned int i = 0; i < HV_CTL_BUDGET && hv.epoll_dels == dels; i++) {
+		if (!hv_ctl_on_readable(conn))
+			break;
+	}
+}
+
 static void handle(struct epoll_event *ev, int lfd, int sfd)
 {
 	struct hv_src *src = ev->data.ptr;
@@ -163,7 +184,7 @@ static void handle(struct epoll_event *ev, int lfd, int sfd)
 		}
 		break;
 	case HV_SRC_CTL_LISTEN: hv_ctl_on_accept(lfd); break;
-	case HV_SRC_CTL_CONN: hv_ctl_on_readable(src->obj); break;
+	case HV_SRC_CTL_CONN: serve_ctl(src->obj); break;
 	case HV_SRC_DOM_HCALL: hv_hcall_on_readable(src->obj); break;
 	case HV_SRC_DOM_NOTIFY: hv_domain_on_notify(src->obj); break;
 	case HV_SRC_DOM_TIMER: hv_domain_on_timer(src->obj); break;
@@ -171,32 +192,77 @@ static void handle(struct epoll_event *ev, int lfd, int sfd)
 	}
 }
 
+/*
+ * pvhv.log, when stderr is it, is rotated to pvhv.log.old at HV_LOG_MAX:
+ * with every line a guest can trigger rate-limited and restarts braked,
+ * this bounds what pvhv's log holds on disk whatever the guests do.
+ */
+static struct {
+	bool on;
+	char path[4096];
+} hvlog;
+
+static void log_rotation_init(void)
+{
+	struct stat st_err, st_log;
+
+	snprintf(hvlog.path, sizeof(hvlog.path), "%s/pvhv.log", hv.rundir);
+	hvlog.on = fstat(STDERR_FILENO, &st_err) == 0 && stat(hvlog.path, &st_log) == 0 &&
+		   S_ISREG(st_err.st_mode) && st_err.st_dev == st_log.st_dev &&
+		   st_err.st_ino == st_log.st_ino;
+}
+
+static void log_rotate_if_full(void)
+{
+	char old[4200];
+	struct stat st;
+	int fd;
+
+	if (!hvlog.on || fstat(STDERR_FILENO, &st) < 0 || st.st_size < HV_LOG_MAX)
+		return;
+	snprintf(old, sizeof(old), "%s.old", hvlog.path);
+	fd = rename(hvlog.path, old) == 0 ?
+	     open(hvlog.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640) : -1;
+	if (fd < 0) {
+		hvlog.on = false;	/* keep writing where we are rather than loop */
+		sv_err("cannot rotate %s: %s; the log is no longer bounded", hvlog.path, strerror(errno));
+		return;
+	}
+	dup2(fd, STDOUT_FILENO);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+	sv_info("log rotated at %u bytes; the previous part is %s", HV_LOG_MAX, old);
+}
+
+/*
+ * One batch of ready descriptors is served in full, each handler doing a
+ * bounded amount of work (a domain gets at most HV_HCALL_BUDGET
+ * hypercalls): a guest that keeps its socket readable gets its turn like
+ * everybody else, and cannot starve other guests or the control socket.
+ * The batch is served in epoll's order, the order in which descriptors
+ * became ready, so that a dom0 daemon's unmap that came before a new
+ * `pvctl create` is served before it.
+ *
+ * A handler may free a domain or connection that a later event in this
+ * batch points at; every such teardown first removes descriptors from
+ * epoll (hv_epoll_del), so the batch stops after one, and level-triggered
+ * epoll reports the rest again on the next wait.
+ */
 static void run_loop(int lfd, int sfd)
 {
 	struct epoll_event evs[64];
 
 	while (!quit) {
 		int n = epoll_wait(hv.epfd, evs, (int)SV_ARRAY_SIZE(evs), -1);
+		uint64_t dels = hv.epoll_dels;
 
 		if (n < 0 && errno != EINTR) {
 			sv_err("epoll_wait: %s", strerror(errno));
 			break;
 		}
-		/*
-		 * A handler may free a domain or connection that a later event
-		 * in this batch points at, so the batch stops after any event
-		 * that can free one; epoll is level-triggered and reports the
-		 * rest again on the next wait.
-		 */
-		for (int i = 0; i < n && !quit; i++) {
-			struct hv_src *src = evs[i].data.ptr;
-			bool may_free = src->kind == HV_SRC_DOM_EXIT || src->kind == HV_SRC_DOM_NOTIFY ||
-					src->kind == HV_SRC_DOM_HCALL || src->kind == HV_SRC_CTL_CONN;
-
+		for (int i = 0; i < n && !quit && hv.epoll_dels == dels; i++)
 			handle(&evs[i], lfd, sfd);
-			if (may_free)
-				break;
-		}
+		log_rotate_if_full();
 	}
 }
 
@@ -243,6 +309,7 @@ int main(int argc, char **argv)
 	}
 	snprintf(pidfile, sizeof(pidfile), "%s/pvhv.pid", hv.rundir);
 	sv_pidfile_write(pidfile);
+	log_rotation_init();
 	sv_info("pvhv %s ready: run directory %s, memory budget %" PRIu64 " MiB, TSC %" PRIu64 " kHz",
 		PACKAGE_VERSION, hv.rundir, hv.budget_kib >> 10, hv.tsc_khz);
 	run_loop(lfd, sfd);

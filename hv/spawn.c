@@ -148,7 +148,7 @@ void hv_runner_go(struct hv_domain *d)
 {
 	struct pvh_runner_msg msg = { .magic = PVH_RUNNER_MAGIC, .type = PVH_RUNNER_GO };
 
-	if (sv_send_msg(d->hcall_fd, &msg, sizeof(msg), -1) != sizeof(msg))
+	if (sv_send_msg_nowait(d->hcall_fd, &msg, sizeof(msg), -1) != sizeof(msg))
 		sv_warn("domain %u: could not start its vCPU", d->domid);
 }
 
@@ -188,7 +188,16 @@ int hv_spawn_runner(struct hv_domain *d, bool start_paused, char *err, size_t er
 		return -errno;
 	}
 	d->ioreq_fd = io[0];
-	rc = fork_runner(d, sv[1], io[1], err, errlen);
+	/*
+	 * Our ends never block: a guest that stops reading must not stall
+	 * pvhv or its device model. The runner's ends stay blocking.
+	 */
+	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0 ||
+	    (io[0] >= 0 && fcntl(io[0], F_SETFL, O_NONBLOCK) < 0)) {
+		rc = -errno;
+		snprintf(err, errlen, "fcntl O_NONBLOCK: %s", strerror(-rc));
+	} else
+		rc = fork_runner(d, sv[1], io[1], err, errlen);
 	close(sv[1]);
 	if (io[1] >= 0)
 		close(io[1]);

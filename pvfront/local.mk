@@ -37,6 +37,7 @@ pvfront_pvos_SOURCES = \
 	pvfront/kernel/workloads/blk_hostile.c pvfront/kernel/workloads/blk_cycle.c \
 	pvfront/kernel/workloads/blk_grants.c pvfront/kernel/workloads/gnt_flood.c \
 	pvfront/kernel/workloads/timer.c \
+	pvfront/kernel/workloads/hv_hostile.c pvfront/kernel/workloads/hcall_latency.c \
 	pvfront/kernel/workloads/hcall_bench.c pvfront/kernel/workloads/prim_bench.c pvfront/kernel/workloads/peer.c \
 	pvfront/kernel/workloads/bench.c \
 	pvfront/kernel/workloads/bench-priv.h \

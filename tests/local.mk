@@ -65,3 +65,7 @@ EXTRA_DIST += tests/integration/daemon-restart.sh
 TESTS += tests/integration/xs-flood.sh tests/integration/xs-restart.sh
 EXTRA_DIST += tests/integration/xs-flood.sh tests/integration/xs-restart.sh \
 	tests/integration/xs-lib.sh
+
+# Guests that attack pvhv itself: unread replies, floods, reboot loops.
+TESTS += tests/integration/hv-hostile.sh
+EXTRA_DIST += tests/integration/hv-hostile.sh

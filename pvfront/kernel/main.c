@@ -66,6 +66,11 @@ static const struct workload workloads[] = {
 	{ "net-echo", workload_net_echo },
 	{ "net-hostile", workload_net_hostile },
 	{ "xs-flood", workload_xs_flood },
+	{ "hcall-flood", workload_hcall_flood },
+	{ "reboot-loop", workload_reboot_loop },
+	{ "console-flood", workload_console_flood },
+	{ "ioreq-flood", workload_ioreq_flood },
+	{ "hcall-latency", workload_hcall_latency },
 };
 
 __attribute__((noreturn)) void pvos_main(const start_info_t *si);

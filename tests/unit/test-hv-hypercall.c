@@ -44,6 +44,7 @@ static struct hv_domain *new_domain(void)
 	nd->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
 	nd->console_fd = mkstemp(logpath);
 	nd->on_poweroff = nd->on_reboot = nd->on_crash = PVH_ACTION_PRESERVE;
+	nd->console_rl = (struct sv_ratelimit)SV_RATELIMIT_INIT(HV_CONSOLE_BURST, HV_CONSOLE_RATE);
 	return nd;
 }
 
@@ -92,6 +93,32 @@ static void test_console_hostile(void)
 	CU_ASSERT_EQUAL(call(__HYPERVISOR_console_io, 77, 1, 0), -ENOSYS);
 	/* Exactly up to the end of memory is fine. */
 	CU_ASSERT_EQUAL(call(__HYPERVISOR_console_io, CONSOLEIO_write, 8, MEM_SIZE - 8), 0);
+}
+
+/* Over its budget, output is dropped; the next write that fits says how much. */
+static void test_console_budget(void)
+{
+	static const char note[] = "\n[pvhv: 60 bytes of console output dropped: over its budget]\n";
+	struct sv_ratelimit saved = d->console_rl;
+	char back[256] = "";
+	off_t start = lseek(d->console_fd, 0, SEEK_END);
+
+	d->console_rl = (struct sv_ratelimit)SV_RATELIMIT_INIT(100, 0);	/* no refill */
+	memset(d->mem + 0x200000, 'a', 60);
+	CU_ASSERT_EQUAL(call(__HYPERVISOR_console_io, CONSOLEIO_write, 60, 0x200000), 0);
+	CU_ASSERT_EQUAL(lseek(d->console_fd, 0, SEEK_END), start + 60);
+	CU_ASSERT_EQUAL(call(__HYPERVISOR_console_io, CONSOLEIO_write, 60, 0x200000), 0);
+	CU_ASSERT_EQUAL(lseek(d->console_fd, 0, SEEK_END), start + 60);
+	/* A bad pointer is still refused, over budget or not. */
+	CU_ASSERT_EQUAL(call(__HYPERVISOR_console_io, CONSOLEIO_write, 16, MEM_SIZE), -EFAULT);
+	d->console_rl.tokens = 100;
+	memcpy(d->mem + 0x200000, "ok\n", 3);
+	CU_ASSERT_EQUAL(call(__HYPERVISOR_console_io, CONSOLEIO_write, 3, 0x200000), 0);
+	CU_ASSERT_EQUAL(pread(d->console_fd, back, sizeof(back) - 1, start + 60),
+			(ssize_t)(sizeof(note) - 1 + 3));
+	CU_ASSERT_NSTRING_EQUAL(back, note, sizeof(note) - 1);
+	CU_ASSERT_STRING_EQUAL(back + sizeof(note) - 1, "ok\n");
+	d->console_rl = saved;
 }
 
 static void test_unknown_ops(void)
@@ -166,6 +193,7 @@ int main(void)
 	CU_TestInfo tests[] = {
 		{ "console_io writes to the console log", test_console_write },
 		{ "console_io refuses hostile lengths and pointers", test_console_hostile },
+		{ "console_io is held to its byte budget", test_console_budget },
 		{ "unknown hypercalls return ENOSYS", test_unknown_ops },
 		{ "xen_version", test_xen_version },
 		{ "memory_op only about itself", test_memory_op },

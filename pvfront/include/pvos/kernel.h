@@ -59,5 +59,10 @@ __attribute__((noreturn)) void workload_hcall_probe(void);
 __attribute__((noreturn)) void workload_net_echo(void);
 __attribute__((noreturn)) void workload_net_hostile(void);
 __attribute__((noreturn)) void workload_xs_flood(void);
+__attribute__((noreturn)) void workload_hcall_flood(void);
+__attribute__((noreturn)) void workload_reboot_loop(void);
+__attribute__((noreturn)) void workload_console_flood(void);
+__attribute__((noreturn)) void workload_ioreq_flood(void);
+__attribute__((noreturn)) void workload_hcall_latency(void);
 
 #endif /* PVOS_KERNEL_H */
