@@ -119,3 +119,9 @@ clean-local: clean-fuzz
 clean-fuzz:
 	-rm -rf $(FUZZ_BINS) tests/fuzz/work tests/fuzz/crashes
 .PHONY: fuzz fuzz-build fuzz-xs clean-fuzz
+
+# The whole test list, for scripts that run a subset of it (setup.sh's
+# sanitizer pass).
+print-tests:
+	@echo $(TESTS)
+.PHONY: print-tests
