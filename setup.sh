@@ -92,10 +92,10 @@ san_skip=" tests/integration/pvbench-quick.sh tests/integration/toolstack-net.sh
 # report does not fail the test that provoked it, so every sanitized
 # process logs into one directory, and any report there fails the check.
 check_sanitizers() {
-	local reports=$sandir/sanitizer-reports tests=() t
+	local reports=$sandir/sanitizer-reports tests=() t rc=0
 	echo "== building with sanitizers in $sandir"
-	configure_tree "$sandir" --enable-sanitizers
-	make -j"$(nproc)" --no-print-directory
+	configure_tree "$sandir" --enable-sanitizers || return 1
+	make -j"$(nproc)" --no-print-directory || return 1
 	for t in $(make -s --no-print-directory print-tests); do
 		[[ $san_skip == *" $t "* ]] || tests+=("$t")
 	done
@@ -104,22 +104,27 @@ check_sanitizers() {
 	mkdir -p "$reports"
 	ASAN_OPTIONS=log_path=$reports/asan:detect_leaks=1 \
 	UBSAN_OPTIONS=log_path=$reports/ubsan:print_stacktrace=1 \
-		make -j"$(nproc)" --no-print-directory check TESTS="${tests[*]}"
+		make -j"$(nproc)" --no-print-directory check TESTS="${tests[*]}" || rc=1
 	if [ -n "$(ls -A "$reports")" ]; then
 		echo "== sanitizer reports (in $reports):"
 		head -n 40 "$reports"/*
-		return 1
+		rc=1
 	fi
+	return $rc
 }
 
+# Every step runs even when one before it failed, so that one run shows
+# all there is to fix; the check fails if any did.
 check() {
+	local rc=0
 	echo "== running the test suite"
 	cd "$builddir"
-	make -j"$(nproc)" --no-print-directory check
-	check_sanitizers
+	make -j"$(nproc)" --no-print-directory check || rc=1
+	check_sanitizers || rc=1
 	echo "== fuzzing every parser of untrusted input for ${FUZZ_SECONDS:-30} s each"
 	cd "$builddir"
-	make -j"$(nproc)" --no-print-directory fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
+	make -j"$(nproc)" --no-print-directory fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}" || rc=1
+	return $rc
 }
 
 case "${1:-}" in
