@@ -3,16 +3,20 @@
 #
 #   ./setup.sh demo    install, build, start the host daemons and boot the
 #                      example guest, showing its console
-#   ./setup.sh check   install, build and run the whole test suite, then
-#                      fuzz pvxenstored's parsers for FUZZ_SECONDS (60)
+#   ./setup.sh check   install, build and run the whole test suite; then
+#                      build a second tree with ASan and UBSan and run the
+#                      unit tests and integration tests there; then fuzz
+#                      each parser for FUZZ_SECONDS (30)
 #   ./setup.sh build   install and build only
 #
 # Run as root: it installs Debian packages and the daemons run as root.
-# BUILDDIR (default ./build) and SPLITVISOR_RUNDIR are honoured.
+# BUILDDIR (default ./build), SANDIR (default ./build-san) and
+# SPLITVISOR_RUNDIR are honoured.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")" && pwd)
 builddir=${BUILDDIR:-$top/build}
+sandir=${SANDIR:-$top/build-san}
 
 packages=(
 	build-essential autoconf automake pkg-config
@@ -41,13 +45,20 @@ install_deps() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
-build() {
-	echo "== building in $builddir"
+# configure_tree DIR [configure options]: a build tree, configured once.
+configure_tree() {
+	local dir=$1
+	shift
 	cd "$top"
 	[ -x configure ] || autoreconf -fi
-	mkdir -p "$builddir"
-	cd "$builddir"
-	[ -f Makefile ] || "$top/configure" --quiet
+	mkdir -p "$dir"
+	cd "$dir"
+	[ -f Makefile ] || "$top/configure" --quiet "$@"
+}
+
+build() {
+	echo "== building in $builddir"
+	configure_tree "$builddir"
 	make -j"$(nproc)" --no-print-directory
 }
 
@@ -70,17 +81,56 @@ demo() {
 	echo "The host stays up: try '$pvctl list', or stop it with '$pvctl host stop'."
 }
 
+# Under sanitizers, the tests that add nothing: measurements (their numbers
+# mean nothing under ASan) and the toolstack's bridge and tap handling
+# (dom0 code that guest-net.sh's pvnetback run already covers).
+san_skip=" tests/integration/pvbench-quick.sh tests/integration/xs-flood.sh
+	tests/integration/toolstack-net.sh "
+
+# The same sources with ASan and UBSan (-Werror kept): the unit tests, the
+# fuzz corpus replays and the integration tests with every host daemon
+# sanitized (pvhv-runner never is: see docs/architecture.md). A daemon's
+# report does not fail the test that provoked it, so every sanitized
+# process logs into one directory, and any report there fails the check.
+check_sanitizers() {
+	local reports=$sandir/sanitizer-reports tests=() t rc=0
+	echo "== building with sanitizers in $sandir"
+	configure_tree "$sandir" --enable-sanitizers || return 1
+	make -j"$(nproc)" --no-print-directory || return 1
+	for t in $(make -s --no-print-directory print-tests); do
+		[[ $san_skip == *[[:space:]]$t[[:space:]]* ]] || tests+=("$t")
+	done
+	echo "== running ${#tests[@]} tests under ASan and UBSan"
+	rm -rf "$reports"
+	mkdir -p "$reports"
+	ASAN_OPTIONS=log_path=$reports/asan:detect_leaks=1 \
+	UBSAN_OPTIONS=log_path=$reports/ubsan:print_stacktrace=1 \
+		make -j"$(nproc)" --no-print-directory check TESTS="${tests[*]}" || rc=1
+	if [ -n "$(ls -A "$reports")" ]; then
+		echo "== sanitizer reports (in $reports):"
+		head -n 40 "$reports"/*
+		rc=1
+	fi
+	return $rc
+}
+
+# Every step runs even when one before it failed, so that one run shows
+# all there is to fix; the check fails if any did.
 check() {
+	local rc=0
 	echo "== running the test suite"
 	cd "$builddir"
-	make -j"$(nproc)" --no-print-directory check
-	echo "== fuzzing pvxenstored's wire and ring parsers for ${FUZZ_SECONDS:-60} s"
-	XS_FUZZ_DIR="$builddir/fuzz" sh "$top/tests/fuzz/xs-fuzz.sh" "${FUZZ_SECONDS:-60}" 2>&1 | tail -n 3
+	make -j"$(nproc)" --no-print-directory check || rc=1
+	check_sanitizers || rc=1
+	echo "== fuzzing every parser of untrusted input for ${FUZZ_SECONDS:-30} s each"
+	cd "$builddir"
+	make -j"$(nproc)" --no-print-directory fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}" || rc=1
+	return $rc
 }
 
 case "${1:-}" in
 demo) need_root; install_deps; build; demo ;;
 check) need_root; install_deps; build; check ;;
 build) need_root; install_deps; build ;;
-*) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+*) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -512,8 +512,10 @@ static void on_viewer(struct viewer *v)
 		 */
 		struct epoll_event ev = { .events = 0, .data.ptr = &v->src };
 
-		if (v->input_done)
-			viewer_close(v);
+		if (v->input_done) {
+			viewer_close(v);	/* frees v */
+			return;
+		}
 		v->input_done = true;
 		epoll_ctl(cd.epfd, EPOLL_CTL_MOD, v->fd, &ev);
 		return;

@@ -100,7 +100,7 @@ static int check_load(const Elf64_Phdr *ph, unsigned int idx, size_t elf_size,
 struct seg {
 	uint64_t start, end;
 	bool exec;
-	const Elf64_Phdr *ph;
+	Elf64_Phdr ph;		/* a copy: e_phoff need not be aligned */
 };
 
 static int collect_loads(const uint8_t *elf, size_t elf_size, const Elf64_Ehdr *eh,
@@ -111,11 +111,12 @@ static int collect_loads(const uint8_t *elf, size_t elf_size, const Elf64_Ehdr *
 	int rc;
 
 	for (unsigned int i = 0; i < eh->e_phnum; i++) {
-		const Elf64_Phdr *ph = (const Elf64_Phdr *)(elf + eh->e_phoff + i * sizeof(*ph));
+		Elf64_Phdr ph;
 
-		if (ph->p_type != PT_LOAD || ph->p_memsz == 0)
+		memcpy(&ph, elf + eh->e_phoff + i * sizeof(ph), sizeof(ph));
+		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
-		rc = check_load(ph, i, elf_size, mem_size, &segs[n].start, &segs[n].end,
+		rc = check_load(&ph, i, elf_size, mem_size, &segs[n].start, &segs[n].end,
 				err, errlen);
 		if (rc < 0)
 			return rc;
@@ -125,7 +126,7 @@ static int collect_loads(const uint8_t *elf, size_t elf_size, const Elf64_Ehdr *
 					    (unsigned long)(PVH_GUEST_BASE +
 					    (segs[n].start > segs[j].start ? segs[n].start : segs[j].start)));
 		}
-		segs[n].exec = ph->p_flags & PF_X;
+		segs[n].exec = ph.p_flags & PF_X;
 		segs[n].ph = ph;
 		n++;
 	}
@@ -224,7 +225,7 @@ int hv_build(uint8_t *mem, uint64_t mem_size, const uint8_t *elf, size_t elf_siz
 
 	/* Decode done; now act. Fresh memory is zero, so bss needs nothing. */
 	for (unsigned int i = 0; i < nseg; i++)
-		memcpy(mem + segs[i].start, elf + segs[i].ph->p_offset, segs[i].ph->p_filesz);
+		memcpy(mem + segs[i].start, elf + segs[i].ph.p_offset, segs[i].ph.p_filesz);
 	write_start_info(mem, p, free_paddr);
 	write_shared_info(mem, p);
 

@@ -52,8 +52,4 @@ tests_unit_test_xs_persist_LDADD = $(XS_TEST_LDADD)
 TESTS += tests/integration/xs-utils.sh
 EXTRA_DIST += tests/integration/xs-utils.sh
 
-# Fuzzing is explicit (needs clang): tests/fuzz/xs-fuzz.sh [SECONDS].
-EXTRA_DIST += tests/fuzz/xs-fuzz.sh tests/fuzz/xs-fuzz-wire.c
-fuzz-xs:
-	$(SHELL) $(top_srcdir)/tests/fuzz/xs-fuzz.sh $(XS_FUZZ_SECONDS)
-.PHONY: fuzz-xs
+# Fuzzing: tests/fuzz/local.mk (make fuzz-xs, make fuzz).

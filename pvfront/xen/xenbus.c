@@ -646,7 +646,9 @@ bool xenbus_path_sane(const char *p)
 	return true;
 }
 
-int xenbus_write(xenbus_transaction_t t, const char *path, const char *value)
+/* A value of len bytes (no NUL on the wire); request() checks the total. */
+static int write_len(xenbus_transaction_t t, const char *path,
+		     const char *value, size_t len)
 {
 	struct part p[2];
 	int rc = path_part(path, &p[0]);
@@ -654,8 +656,14 @@ int xenbus_write(xenbus_transaction_t t, const char *path, const char *value)
 	if (rc < 0)
 		return rc;
 	p[1].data = value;
-	p[1].len = strnlen(value, XENSTORE_PAYLOAD_MAX + 1);
+	p[1].len = len;
 	return request_ok(XS_WRITE, t, p, 2);
+}
+
+int xenbus_write(xenbus_transaction_t t, const char *path, const char *value)
+{
+	return write_len(t, path, value,
+			 strnlen(value, XENSTORE_PAYLOAD_MAX + 1));
 }
 
 int xenbus_printf(xenbus_transaction_t t, const char *path,
@@ -670,7 +678,8 @@ int xenbus_printf(xenbus_transaction_t t, const char *path,
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return -XEN_E2BIG;
-	return xenbus_write(t, path, buf);
+	/* vsnprintf() gave the length: the buffer is never scanned past it. */
+	return write_len(t, path, buf, (size_t)n);
 }
 
 int xenbus_mkdir(xenbus_transaction_t t, const char *path)

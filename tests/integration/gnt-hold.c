@@ -43,6 +43,7 @@ int main(int argc, char **argv)
 	hv = hvc_open(argv[1], err, sizeof(err));
 	if (!h || hv < 0) {
 		fprintf(stderr, "gnt-hold: %s\n", h ? err : "out of memory");
+		free(h);
 		return 1;
 	}
 	while (n < (all ? MAPS_MAX : 1) &&
@@ -50,6 +51,7 @@ int main(int argc, char **argv)
 		n++;
 	if (n == 0 || (!all && n != 1)) {
 		fprintf(stderr, "gnt-hold: %s\n", err);
+		free(h);
 		return 1;
 	}
 	printf("mapped %u\n", n);
@@ -60,5 +62,6 @@ int main(int argc, char **argv)
 		;
 	while (n--)
 		rc |= hvc_gnt_unmap(hv, h[n].handle, h[n].page);
+	free(h);
 	return rc == 0 ? 0 : 1;
 }

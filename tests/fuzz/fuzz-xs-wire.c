@@ -1,5 +1,5 @@
 /*
- * xs-fuzz-wire.c: libFuzzer target for pvxenstored's wire parser.
+ * fuzz-xs-wire.c: libFuzzer target for pvxenstored's wire parser.
  *
  * Each input is a fresh store with a dom0 connection and an unprivileged
  * guest connection.  Byte 0 picks the transport: a byte stream fed to a
@@ -9,7 +9,7 @@
  * point.  Oracles: no crash, no sanitizer report, no leak, and the store's
  * node count matches a walk of the tree afterwards.
  *
- * Build and run: tests/fuzz/xs-fuzz.sh [SECONDS]
+ * Build and run: make fuzz FUZZ_TARGETS=xs-wire (tests/fuzz/fuzz.sh)
  */
 #include <stdlib.h>
 #include <string.h>
