@@ -46,3 +46,10 @@ EXTRA_DIST += tests/integration/pvbench-quick.sh
 # netfront against pvnetback on a bridge made for the test (ping, UDP echo, detach).
 TESTS += tests/integration/guest-net.sh
 EXTRA_DIST += tests/integration/guest-net.sh
+
+# The whole suite 3 times in a row under a CPU hog on each core; stops at
+# the first failure and names it (tests/stress.sh, tests/README.md).
+check-stress: all
+	SV_BUILDDIR='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/tests/stress.sh '$(abs_top_builddir)'
+.PHONY: check-stress
+EXTRA_DIST += tests/stress.sh

@@ -36,7 +36,7 @@ check "both sides saw every cycle" test "$(grep -c "vbd $(json_field many domid)
 "$PVCTL" destroy many >/dev/null
 fds_back() { [ "$(bb_fds)" -eq "$fds0" ] && [ "$(bb_threads)" -eq "$threads0" ]; }
 hv_back() { [ "$(pvhv_fds)" -eq "$hvfds0" ]; }
-check "no domain left" wait_until 20 no_domains
-check "pvblkback is back to $fds0 descriptors and $threads0 threads" wait_until 20 fds_back
-check "pvhv is back to $hvfds0 descriptors" wait_until 20 hv_back
+check "no domain left" wait_until 60 no_domains
+check "pvblkback is back to $fds0 descriptors and $threads0 threads" wait_until 60 fds_back
+check "pvhv is back to $hvfds0 descriptors" wait_until 60 hv_back
 finish

@@ -41,7 +41,7 @@ check "frontend dir is the guest's, backend may read" test "$(perms $fe)" = "n$i
 check "frontend keys too" test "$(perms $fe/state)" = "n$id,r0"
 check "backend dir is dom0's, guest may read" test "$(perms $be)" = "n0,r$id"
 check "backend keys too" test "$(perms $be/params)" = "n0,r$id"
-check "pvblkback takes it to InitWait" wait_until 20 sh -c "test \"\$(xenstore-read $be/state)\" = 2"
+check "pvblkback takes it to InitWait" wait_until 60 sh -c "test \"\$(xenstore-read $be/state)\" = 2"
 check "block-list shows it" sh -c "'$PVCTL' block-list spin | grep -q '^51728 *xvdb *w *Initialising *InitWait *$img'"
 check "block-list --json" sh -c "'$PVCTL' block-list --json spin | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[0][\"target\"]==\"xvdb\" and d[0][\"backend_state\"]==\"InitWait\"'"
 
@@ -80,7 +80,7 @@ for i in $(seq 100); do
 done
 check "100 attach/detach cycles" test "$i" -eq 100
 check "no XenStore node left" test "$(devs)" = "$devs_before"
-check "pvblkback closed every image" wait_until 20 sh -c "test \$(ls /proc/$(cat "$RUNDIR/pvblkback.pid")/fd | wc -l) -le $bb_before"
+check "pvblkback closed every image" wait_until 60 sh -c "test \$(ls /proc/$(cat "$RUNDIR/pvblkback.pid")/fd | wc -l) -le $bb_before"
 check "pvblkback still serves" sh -c "kill -0 $(cat "$RUNDIR/pvblkback.pid")"
 "$PVCTL" destroy spin >/dev/null
 "$PVCTL" destroy spin2 >/dev/null
@@ -90,18 +90,18 @@ busy_guest() {
 	make_xml "$1" "init=blkbench ms=60000" "<on_crash>preserve</on_crash>
   <devices><disk type='file'><source file='$img'/><target dev='xvda'/></disk></devices>" > "$RUNDIR/$1.xml"
 	check "create $1" "$PVCTL" create "$RUNDIR/$1.xml"
-	check "its disk connects" wait_until 30 sh -c "'$PVCTL' block-list $1 | grep -q 'xvda *w *Connected *Connected'"
+	check "its disk connects" wait_until 60 sh -c "'$PVCTL' block-list $1 | grep -q 'xvda *w *Connected *Connected'"
 }
 
 # A guest using its disk: the detach is cooperative, no --force needed.
 truncate -s 64M "$img"
 busy_guest busy
 bid=$(json_field busy domid)
-out=$("$PVCTL" block-detach --timeout 30 busy xvda 2>&1)
+out=$("$PVCTL" block-detach --timeout 120 busy xvda 2>&1)
 check "the guest releases its disk" test "$out" = "Detached xvda from domain busy."
-check "the guest saw its disk go (blkbench stops)" wait_until 20 state_is busy crashed
+check "the guest saw its disk go (blkbench stops)" wait_until 60 state_is busy crashed
 # Removed only after pvblkback followed to Closed, so nothing recreates it.
-check "pvblkback removed the device" wait_until 20 grep -q "vbd $bid/51712: removed" "$RUNDIR/pvblkback.log"
+check "pvblkback removed the device" wait_until 60 grep -q "vbd $bid/51712: removed" "$RUNDIR/pvblkback.log"
 check "no backend node was left or recreated" sh -c "! xenstore-exists /local/domain/0/backend/vbd/$bid/51712"
 check "destroy busy" "$PVCTL" destroy busy
 
@@ -114,7 +114,7 @@ check "detach times out and says what to do" out_has "pvctl block-detach --force
 check "the backend is Closing" test "$(xenstore-read /local/domain/0/backend/vbd/$b2/51712/state)" = 5
 check "--force removes it" "$PVCTL" block-detach --timeout 1 --force busy2 xvda
 check "its nodes are gone" sh -c "! xenstore-exists /local/domain/0/backend/vbd/$b2/51712"
-check "pvblkback let go" wait_until 20 grep -q "vbd $b2/51712: removed" "$RUNDIR/pvblkback.log"
+check "pvblkback let go" wait_until 60 grep -q "vbd $b2/51712: removed" "$RUNDIR/pvblkback.log"
 check "destroy busy2" "$PVCTL" destroy busy2
 check "no runner left" test "$(runners)" -eq 0
 
@@ -123,11 +123,11 @@ check "no runner left" test "$(runners)" -eq 0
 check "create spin once more" "$PVCTL" create "$RUNDIR/spin.xml"
 sid=$(json_field spin domid)
 kill "$(cat "$RUNDIR/pvblkback.pid")"
-wait_until 20 sh -c "! kill -0 $(cat "$RUNDIR/pvblkback.pid") 2>/dev/null"
+wait_until 60 sh -c "! kill -0 $(cat "$RUNDIR/pvblkback.pid") 2>/dev/null"
 out=$("$PVCTL" block-attach spin "$img2" xvdb 2>&1)
 check "attach without pvblkback says so" sh -c "printf '%s' \"\$1\" | grep -q 'pvblkback is not running, so nothing serves the disk yet (pvctl host start starts it)'" _ "$out"
 check "host start brings pvblkback back" "$PVCTL" host start
-check "it takes the disk to InitWait" wait_until 20 sh -c "test \"\$(xenstore-read /local/domain/0/backend/vbd/$sid/51728/state)\" = 2"
+check "it takes the disk to InitWait" wait_until 60 sh -c "test \"\$(xenstore-read /local/domain/0/backend/vbd/$sid/51728/state)\" = 2"
 check "detach it" "$PVCTL" block-detach spin xvdb
 check "destroy spin" "$PVCTL" destroy spin
 finish
