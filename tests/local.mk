@@ -53,3 +53,10 @@ check-stress: all
 	SV_BUILDDIR='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/tests/stress.sh '$(abs_top_builddir)'
 .PHONY: check-stress
 EXTRA_DIST += tests/stress.sh
+
+# Many guests at once (tests/load.sh: 200 by default, LOAD_GUESTS=N);
+# minutes, so not part of make check.
+check-load: all
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS=tests/load.sh
+.PHONY: check-load
+EXTRA_DIST += tests/load.sh
