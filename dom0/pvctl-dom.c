@@ -89,7 +89,8 @@ static bool hv_has(const struct pvctl_gone *g, char *left, size_t size)
 	if (pvctl_dominfo(id, &now, true) < 0 || memcmp(now.uuid, g->uuid, sizeof(g->uuid)) != 0)
 		return false;
 	if (now.state == PVH_STATE_DYING)
-		note(left, size, "pvhv lists it dying (a dom0 process still maps its grants)");
+		note(left, size, "pvhv lists it dying (its grants are still mapped, %s)",
+		     "by a dom0 process or another domain");
 	else
 		note(left, size, "pvhv lists it %s", pvctl_state_name(now.state));
 	return true;

@@ -23,7 +23,7 @@
 #include "hv-priv.h"
 
 #define DOM0_PORTS	4096
-#define DOM0_MAPS	4096	/* gnttab.c's MAPTRACK_MAX */
+#define DOM0_MAPS	HV_DOM0_MAPTRACK
 
 static int port_fd[DOM0_PORTS];
 static const void *port_owner[DOM0_PORTS];
@@ -42,6 +42,7 @@ int hv_dom0_init(void)
 	sv_strlcpy(d->name, "Domain-0", sizeof(d->name));
 	d->vcpus = 1;
 	d->max_evtchn_port = DOM0_PORTS - 1;
+	d->maptrack_max = DOM0_MAPS;
 	d->mem_fd = d->pidfd = d->hcall_fd = d->event_fd = d->notify_fd = -1;
 	d->timer_fd = d->console_fd = d->kernel_fd = -1;
 	for (int i = 0; i < DOM0_PORTS; i++)

@@ -34,7 +34,7 @@
 
 #define ENTRIES_PER_FRAME	(PVH_PAGE_SIZE / sizeof(grant_entry_v1_t))
 #define CMPXCHG_TRIES		5
-#define MAPTRACK_MAX		4096	/* handles per mapper domain */
+#define MAPTRACK_MAX		4096	/* handles per guest mapper; dom0: HV_DOM0_MAPTRACK */
 #define BATCH_MAX		512	/* ops per hypercall */
 
 static uint32_t nr_entries(const struct hv_domain *d)
@@ -54,7 +54,9 @@ int hv_gnttab_init(struct hv_domain *d)
 	if (d->max_grant_frames > PVH_GNTTAB_MAX_FRAMES)
 		return -EINVAL;
 	d->gnt_active = calloc(max, sizeof(*d->gnt_active));
-	d->maptrack = calloc(MAPTRACK_MAX, sizeof(*d->maptrack));
+	if (!d->maptrack_max)
+		d->maptrack_max = MAPTRACK_MAX;
+	d->maptrack = calloc(d->maptrack_max, sizeof(*d->maptrack));
 	if (!d->gnt_active || !d->maptrack)
 		return -ENOMEM;
 	d->gnt_frames = 1;
@@ -185,9 +187,9 @@ static struct hv_domain *copy_granter(struct hv_domain *d, domid_t dom)
 
 static int alloc_handle(struct hv_domain *d)
 {
-	for (int h = 0; h < MAPTRACK_MAX; h++) {
+	for (uint32_t h = 0; h < d->maptrack_max; h++) {
 		if (!d->maptrack[h].in_use)
-			return h;
+			return (int)h;
 	}
 	return -1;
 }
@@ -228,7 +230,7 @@ void hv_gnttab_unmap(struct hv_domain *d, gnttab_unmap_grant_ref_t *op)
 	struct hv_maptrack *m;
 	struct hv_domain *rd;
 
-	if (op->handle >= MAPTRACK_MAX || !d->maptrack[op->handle].in_use) {
+	if (op->handle >= d->maptrack_max || !d->maptrack[op->handle].in_use) {
 		op->status = GNTST_bad_handle;
 		return;
 	}
@@ -252,7 +254,7 @@ void hv_gnttab_unmap(struct hv_domain *d, gnttab_unmap_grant_ref_t *op)
 
 void hv_gnttab_release_maps(struct hv_domain *d)
 {
-	for (int h = 0; d->maptrack && h < MAPTRACK_MAX; h++) {
+	for (uint32_t h = 0; d->maptrack && h < d->maptrack_max; h++) {
 		gnttab_unmap_grant_ref_t op = { .handle = (grant_handle_t)h };
 
 		if (d->maptrack[h].in_use)
@@ -262,7 +264,7 @@ void hv_gnttab_release_maps(struct hv_domain *d)
 
 static void revoke_in(struct hv_domain *mapper, uint32_t granter_id)
 {
-	for (int h = 0; mapper->maptrack && h < MAPTRACK_MAX; h++) {
+	for (uint32_t h = 0; mapper->maptrack && h < mapper->maptrack_max; h++) {
 		struct hv_maptrack *m = &mapper->maptrack[h];
 
 		if (m->in_use && !m->revoked && m->dom == granter_id)

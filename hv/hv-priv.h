@@ -22,6 +22,13 @@
 #define HV_MAX_DOMAINS		512
 #define HV_DOMID_FIRST		1
 #define HV_DOMID_LAST		0x7fef	/* DOMID_FIRST_RESERVED - 1 */
+/*
+ * Grant mappings dom0's daemons hold together: a PV disk keeps one per
+ * persistent grant (71 for a pvos guest that read 256 KiB), so 4096
+ * stopped the 58th such guest. A guest mapper gets gnttab.c's
+ * MAPTRACK_MAX.
+ */
+#define HV_DOM0_MAPTRACK	65536
 #define HV_CONSOLE_LOG_MAX	(1u << 20)	/* then rotate to .log.old */
 #define HV_RESTART_BURST	5	/* restarts within HV_RESTART_WINDOW */
 #define HV_RESTART_WINDOW_NS	(10ull * 1000000000ull)
@@ -154,6 +161,7 @@ struct hv_domain {
 	struct hv_gnt_active *gnt_active;	/* per entry, max_grant_frames' worth */
 	uint64_t gnt_pins;		/* pins others hold on our grants */
 	struct hv_maptrack *maptrack;	/* grants of others we hold */
+	uint32_t maptrack_max;		/* its handles; 0 until hv_gnttab_init() */
 
 	struct hv_src src_hcall, src_notify, src_timer, src_exit;
 	struct sv_ratelimit log_rl;

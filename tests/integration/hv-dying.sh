@@ -15,7 +15,7 @@ mkfifo "$RUNDIR/hold.in"
 hold=$!
 exec 9> "$RUNDIR/hold.in"	# keeps the holder waiting until we close it
 check "dom0 maps the console grant" wait_until 60 grep -q mapped "$RUNDIR/hold.out"
-check "destroy waits, then names what holds the domain" out_has "pvhv lists it dying (a dom0 process still maps its grants)" \
+check "destroy waits, then names what holds the domain" out_has "pvhv lists it dying (its grants are still mapped" \
 	"$PVCTL" destroy --timeout 2 victim
 check "the domain is dying" state_is victim dying
 check "its runner is gone" test "$(runners)" -eq 0
