@@ -89,6 +89,8 @@ for r in $(seq "$rounds"); do
 		report "$net_tests"
 		exit 1
 	fi
-	grep -h -E '^# (PASS|SKIP|FAIL|ERROR): ' "$builddir/stress-round$r.log" | tr '\n' ' ' | sed 's/^/stress.sh: /; s/ *$/\n/'
+	awk -v r="$r" '/^# (PASS|SKIP|FAIL|ERROR): / { n[$2] += $3 }
+	     END { printf "stress.sh: round %d passed: %d PASS, %d SKIP\n", r, n["PASS:"], n["SKIP:"] }' \
+		"$builddir/stress-round$r.log"
 done
 echo "stress.sh: $rounds rounds passed under load in $((SECONDS - start)) s"
