@@ -4,8 +4,9 @@
 # taking the device up to InitWait, the refusals (missing image, target in
 # use, image attached read-write elsewhere), a cooperative detach of a disk
 # a running guest has connected, a guest that cannot answer (paused) with
-# --timeout and --force, and 100 attach/detach cycles that leak neither
-# XenStore nodes nor pvblkback descriptors.
+# --timeout and --force, 100 attach/detach cycles that leak neither
+# XenStore nodes nor pvblkback descriptors, and vbd directories removed
+# while pvblkback probes them, which it must not bring back.
 . "$SV_SRCDIR/tests/integration/lib.sh"
 . "$SV_SRCDIR/tests/integration/toolstack-lib.sh"
 
@@ -130,4 +131,21 @@ check "host start brings pvblkback back" "$PVCTL" host start
 check "it takes the disk to InitWait" wait_until 60 sh -c "test \"\$(xenstore-read /local/domain/0/backend/vbd/$sid/51728/state)\" = 2"
 check "detach it" "$PVCTL" block-detach spin xvdb
 check "destroy spin" "$PVCTL" destroy spin
+
+# A vbd directory removed while pvblkback probes it (a destroy racing the
+# probe) is not brought back as lone nodes: 300 written and removed at
+# once, then one more, which pvblkback takes to InitWait only after it
+# handled the others (one thread, in order).
+vbd_dir() {	# vbd_dir DOMID: a backend directory as create writes one
+	local b=/local/domain/0/backend/vbd/$1/51712
+	xenstore-write $b/frontend /local/domain/$1/device/vbd/51712 $b/frontend-id "$1" \
+		$b/params "$img" $b/mode w $b/state 1 $b/online 1
+}
+for i in $(seq 1001 1300); do
+	vbd_dir "$i" && xenstore-rm /local/domain/0/backend/vbd/$i || break
+done
+vbd_dir 2000
+check "pvblkback probes the last one" wait_until 120 sh -c "test \"\$(xenstore-read /local/domain/0/backend/vbd/2000/51712/state)\" = 2"
+check "no removed directory came back" test -z "$(xenstore-list /local/domain/0/backend/vbd | grep -vx 2000)"
+xenstore-rm /local/domain/0/backend/vbd/2000
 finish
