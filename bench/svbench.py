@@ -109,16 +109,19 @@ class Host:
 
     def kill_runners(self):
         """SIGKILL the vCPU runners confined to this run directory, if any survived."""
-        mark = "--chroot\0%s/empty" % self.rundir
+        # A runner's command line names no path (its guest could read it);
+        # its root directory does.
+        root = "%s/empty" % self.rundir
         for pid in os.listdir("/proc"):
             if not pid.isdigit():
                 continue
             try:
-                with open("/proc/%s/cmdline" % pid) as f:
-                    cmd = f.read()
+                with open("/proc/%s/comm" % pid) as f:
+                    comm = f.read().strip()
+                link = os.readlink("/proc/%s/root" % pid)
             except OSError:
                 continue
-            if "pvhv-runner" in cmd and mark in cmd:
+            if comm == "pvhv-runner" and link in (root, root + " (deleted)"):
                 try:
                     os.kill(int(pid), signal.SIGKILL)
                 except OSError:

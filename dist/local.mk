@@ -1,16 +1,21 @@
 # dist/: what an installed host needs besides the programs: the systemd
-# unit, bash completion, the example splitvisor.conf, and the domain.xml(5)
+# units, bash completion, the example splitvisor.conf, and the domain.xml(5)
 # man page that goes with docs/pvctl.8.
 
-# One unit wraps `pvctl host start` / `host stop` (see the unit's comment).
-# systemdsystemunitdir may be overridden: make systemdsystemunitdir=/lib/systemd/system
+# One unit per host daemon, and splitvisor.target over them (see the
+# target's comment). systemdsystemunitdir may be overridden:
+# make systemdsystemunitdir=/lib/systemd/system
+SPLITVISOR_UNITS = dist/systemd/splitvisor-pvhv.service dist/systemd/splitvisor-pvxenstored.service \
+	dist/systemd/splitvisor-pvconsoled.service dist/systemd/splitvisor-pvblkback.service \
+	dist/systemd/splitvisor-pvnetback.service
 systemdsystemunitdir = $(prefix)/lib/systemd/system
-systemdsystemunit_DATA = dist/systemd/splitvisor.service
-dist/systemd/splitvisor.service: $(top_srcdir)/dist/systemd/splitvisor.service.in Makefile
+systemdsystemunit_DATA = $(SPLITVISOR_UNITS)
+dist_systemdsystemunit_DATA = dist/systemd/splitvisor.target
+$(SPLITVISOR_UNITS): $(SPLITVISOR_UNITS:%=$(top_srcdir)/%.in) Makefile
 	$(AM_V_GEN)$(MKDIR_P) dist/systemd && \
-	sed -e 's|@sbindir[@]|$(sbindir)|g' $(top_srcdir)/dist/systemd/splitvisor.service.in > $@
-CLEANFILES += dist/systemd/splitvisor.service
-EXTRA_DIST += dist/systemd/splitvisor.service.in
+	sed -e 's|@sbindir[@]|$(sbindir)|g' $(top_srcdir)/$@.in > $@
+CLEANFILES += $(SPLITVISOR_UNITS)
+EXTRA_DIST += $(SPLITVISOR_UNITS:=.in)
 
 bashcompletiondir = $(datadir)/bash-completion/completions
 dist_bashcompletion_DATA = dist/bash-completion/pvctl

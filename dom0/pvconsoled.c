@@ -47,7 +47,10 @@
 #define LOG_MAX		(1u << 20)
 #define ATTACH_MAX	128
 
-enum src_kind { SRC_SIGNAL = 1, SRC_XS, SRC_LISTEN, SRC_PORT, SRC_VIEWER, SRC_DOM_EXC };
+enum src_kind { SRC_SIGNAL = 1, SRC_XS, SRC_LISTEN, SRC_PORT, SRC_VIEWER, SRC_DOM_EXC, SRC_HV };
+
+/* How often an idle daemon makes sure pvxenstored is still there. */
+#define XS_CHECK_MS	1000
 
 struct src {
 	enum src_kind kind;
@@ -88,7 +91,8 @@ static struct {
 	struct sv_ratelimit rl;
 	int dom_exc_fd;
 	struct src dom_exc_src;
-} cd = { .rl = SV_RATELIMIT_INIT(10, 1) };
+	struct src hv_src;
+} cd = { .hv = -1, .dom_exc_fd = -1, .rl = SV_RATELIMIT_INIT(10, 1) };
 
 static int epoll_add(int fd, struct src *s)
 {
@@ -307,12 +311,69 @@ out:
 	return rc;
 }
 
+/*
+ * Our control connection to pvhv and the VIRQ_DOM_EXC bound on it. pvhv
+ * answers on it only when asked, so it becomes readable only when pvhv
+ * dies (hv_gone()); the next rescan connects again.
+ */
+static int hv_connect(void)
+{
+	char err[256];
+
+	if (cd.hv >= 0)
+		return 0;
+	cd.hv = hvc_open(cd.rundir, err, sizeof(err));
+	if (cd.hv < 0) {
+		sv_err("%s", err);
+		return cd.hv;
+	}
+	cd.hv_src = (struct src){ SRC_HV, NULL };
+	epoll_add(cd.hv, &cd.hv_src);
+	if (hvc_dom_exc_bind(cd.hv, &cd.dom_exc_fd, err, sizeof(err)) == 0) {
+		cd.dom_exc_src = (struct src){ SRC_DOM_EXC, &cd.dom_exc_fd };
+		epoll_add(cd.dom_exc_fd, &cd.dom_exc_src);
+	}
+	return 0;
+}
+
+/*
+ * pvhv died, and every guest with it (as in a hypervisor crash): take
+ * what the rings still hold into the logs, release every console, and
+ * wait for a new pvhv.
+ */
+static void hv_gone(void)
+{
+	unsigned int n = 0;
+
+	for (int i = 0; i < MAX_CONSOLES; i++) {
+		if (!cd.cons[i])
+			continue;
+		drain_out(cd.cons[i]);
+		detach(cd.cons[i]);
+		n++;
+	}
+	if (cd.dom_exc_fd >= 0) {
+		epoll_ctl(cd.epfd, EPOLL_CTL_DEL, cd.dom_exc_fd, NULL);
+		close(cd.dom_exc_fd);
+		cd.dom_exc_fd = -1;
+	}
+	epoll_ctl(cd.epfd, EPOLL_CTL_DEL, cd.hv, NULL);
+	close(cd.hv);
+	cd.hv = -1;
+	sv_warn("pvhv went away, and every guest with it: released %u console%s; waiting for a new pvhv",
+		n, n == 1 ? "" : "s");
+}
+
 /* Attaches new domains and detaches vanished ones. */
 static void rescan(void)
 {
 	unsigned int n = 0;
-	char **ents = xs_directory(cd.xs, XBT_NULL, "/local/domain", &n);
+	char **ents;
 	bool seen[MAX_CONSOLES] = { false };
+
+	if (hv_connect() < 0)
+		return;		/* no pvhv, no guests: the next watch event looks again */
+	ents = xs_directory(cd.xs, XBT_NULL, "/local/domain", &n);
 
 	for (unsigned int i = 0; ents && i < n; i++) {
 		uint32_t domid;
@@ -375,12 +436,31 @@ static struct console *find_name(const char *name)
 	return NULL;
 }
 
+/* "status": the health check of pvctl host status, one line, then close. */
+static void status_reply(struct viewer *v)
+{
+	unsigned int n = 0;
+	char line[96];
+
+	for (int i = 0; i < MAX_CONSOLES; i++)
+		n += cd.cons[i] != NULL;
+	snprintf(line, sizeof(line), "ok pvconsoled pid %d: %u console%s\n", (int)getpid(), n,
+		 n == 1 ? "" : "s");
+	if (write(v->fd, line, strlen(line)) < 0)
+		sv_debug("a status client went away before its answer");
+	viewer_close(v);
+}
+
 static void viewer_attach(struct viewer *v)
 {
 	char *nl = memchr(v->line, '\n', v->got), msg[160];
 	struct console *c;
 
 	*nl = '\0';
+	if (strcmp(v->line, "status") == 0) {
+		status_reply(v);
+		return;
+	}
 	c = strncmp(v->line, "attach ", 7) == 0 ? find_name(v->line + 7) : NULL;
 	if (!c) {
 		snprintf(msg, sizeof(msg), "error: no console for '%s'\n", v->line + 7);
@@ -475,14 +555,9 @@ static int listen_sock(void)
 
 static int setup(struct src *s_sig, struct src *s_xs, struct src *s_lis, int *lfd, int *sfd)
 {
-	char err[256], path[PATH_MAX];
+	char path[PATH_MAX];
 	sigset_t set;
 
-	cd.hv = hvc_open(cd.rundir, err, sizeof(err));
-	if (cd.hv < 0) {
-		sv_err("%s", err);
-		return -1;
-	}
 	snprintf(path, sizeof(path), "%s/xenstored/socket", cd.rundir);
 	setenv("XENSTORED_PATH", path, 1);
 	cd.xs = xs_open(0);
@@ -502,10 +577,8 @@ static int setup(struct src *s_sig, struct src *s_xs, struct src *s_lis, int *lf
 	*s_sig = (struct src){ SRC_SIGNAL, NULL };
 	*s_xs = (struct src){ SRC_XS, NULL };
 	*s_lis = (struct src){ SRC_LISTEN, NULL };
-	if (hvc_dom_exc_bind(cd.hv, &cd.dom_exc_fd, err, sizeof(err)) == 0) {
-		cd.dom_exc_src = (struct src){ SRC_DOM_EXC, &cd.dom_exc_fd };
-		epoll_add(cd.dom_exc_fd, &cd.dom_exc_src);
-	}
+	if (cd.epfd < 0 || hv_connect() < 0)
+		return -1;
 	if (*sfd < 0 || *lfd < 0 || cd.epfd < 0 || epoll_add(*sfd, s_sig) < 0 ||
 	    epoll_add(xs_fileno(cd.xs), s_xs) < 0 || epoll_add(*lfd, s_lis) < 0) {
 		sv_err("cannot set up: %s", strerror(errno));
@@ -514,7 +587,21 @@ static int setup(struct src *s_sig, struct src *s_xs, struct src *s_lis, int *lf
 	return 0;
 }
 
-static void run(int lfd)
+/*
+ * libxenstore's reader thread closes the connection when pvxenstored goes
+ * away, but wakes nobody who polls: ask something cheap now and then.
+ */
+static bool xenstore_alive(void)
+{
+	unsigned int n;
+	char **ents = xs_directory(cd.xs, XBT_NULL, "/", &n);
+
+	free(ents);
+	return ents != NULL;
+}
+
+/* Returns 0 on SIGTERM, 1 when pvxenstored went away. */
+static int run(int lfd)
 {
 	struct epoll_event evs[1];
 
@@ -524,13 +611,18 @@ static void run(int lfd)
 		 * that later events of a batch point at, and epoll, being
 		 * level-triggered, reports the rest again.
 		 */
-		int n = epoll_wait(cd.epfd, evs, 1, -1);
+		int n = epoll_wait(cd.epfd, evs, 1, XS_CHECK_MS);
 
+		if (n == 0 && !xenstore_alive()) {
+			sv_err("lost the connection to pvxenstored: releasing every console and exiting");
+			return 1;
+		}
 		for (int i = 0; i < n; i++) {
 			struct src *s = evs[i].data.ptr;
 
 			switch (s->kind) {
-			case SRC_SIGNAL: return;
+			case SRC_SIGNAL: return 0;
+			case SRC_HV: hv_gone(); break;
 			case SRC_XS: on_xs_watch(); break;
 			case SRC_LISTEN: on_accept(lfd); break;
 			case SRC_PORT:
@@ -552,7 +644,7 @@ int main(int argc, char **argv)
 	};
 	struct src s_sig, s_xs, s_lis;
 	char pidfile[PATH_MAX], sock[PATH_MAX];
-	int c, lfd = -1, sfd = -1;
+	int c, lfd = -1, sfd = -1, rc;
 
 	sv_log_init("pvconsoled", SV_LOG_INFO);
 	cd.rundir = sv_rundir(NULL);
@@ -569,7 +661,7 @@ int main(int argc, char **argv)
 	sv_pidfile_write(pidfile);
 	rescan();
 	sv_info("serving consoles in %s", cd.rundir);
-	run(lfd);
+	rc = run(lfd);
 	for (int i = 0; i < MAX_CONSOLES; i++)
 		if (cd.cons[i])
 			detach(cd.cons[i]);
@@ -577,5 +669,5 @@ int main(int argc, char **argv)
 	unlink(sock);
 	unlink(pidfile);
 	sv_info("stopped");
-	return 0;
+	return rc;
 }

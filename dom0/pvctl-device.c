@@ -57,15 +57,6 @@ struct xs_handle *pvctl_xs_open_or_say(void)
 	return h;
 }
 
-/* Whether daemon NAME (its pidfile in the run directory) is alive. */
-bool pvctl_daemon_alive(const char *name)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s.pid", pvctl_rundir(), name);
-	return sv_pidfile_alive(path) != 0;
-}
-
 uint32_t pvctl_detach_timeout(void)
 {
 	return pvctl_conf.detach_timeout_s ? pvctl_conf.detach_timeout_s : DEFAULT_DETACH_TIMEOUT_S;

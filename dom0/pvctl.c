@@ -15,7 +15,7 @@
 struct pvctl_opts pvctl_opts;
 
 static const struct pvctl_cmd commands[] = {
-	{ "host", pvctl_cmd_host, "host start|stop|status [--mem-budget SIZE]",
+	{ "host", pvctl_cmd_host, "host start|stop|status|run NAME|wait NAME [--mem-budget SIZE]",
 	  "start, stop or check the host daemons" },
 	{ "create", pvctl_cmd_create, "create [--paused] [--dry-run] [-c|--console] FILE.xml",
 	  "create a domain from libvirt-style domain XML" },

@@ -154,7 +154,7 @@ int pvctl_dev_detach(struct xs_handle *h, const char *domname, uint32_t domid, c
 int pvctl_live_domain(const char *dom, struct pvh_ctl_dominfo *d);
 /* pvctl_xs_open() that prints its error. */
 struct xs_handle *pvctl_xs_open_or_say(void);
-/* Whether daemon NAME's pidfile in the run directory names a live process. */
+/* pvctl-host.c: whether host daemon NAME runs and answers its health check. */
 bool pvctl_daemon_alive(const char *name);
 /* The config's detach_timeout, else 10 s. */
 uint32_t pvctl_detach_timeout(void);

@@ -4,7 +4,9 @@
  * connection. They share one dom0 port space and one maptrack, as Xen's
  * dom0 processes share dom0's, and each port and mapping remembers which
  * connection holds it, so a connection that closes (a daemon that exits
- * or crashes) releases exactly its own.
+ * or crashes) releases exactly its own. The maptrack is shared but not a
+ * common pool: each granter has its own share of it (gnttab.c), so what
+ * one guest makes the daemons map never keeps them from another's rings.
  *
  * A dom0 port has no shared_info to set bits in: delivery writes the
  * port's eventfd, which the owning process polls.
@@ -23,11 +25,9 @@
 #include "hv-priv.h"
 
 #define DOM0_PORTS	4096
-#define DOM0_MAPS	HV_DOM0_MAPTRACK
 
 static int port_fd[DOM0_PORTS];
 static const void *port_owner[DOM0_PORTS];
-static const void *map_owner[DOM0_MAPS];
 
 #define DOM0_VIRQ_FDS	16
 /* Dom0's global VIRQs: who listens, on which eventfd. */
@@ -42,7 +42,6 @@ int hv_dom0_init(void)
 	sv_strlcpy(d->name, "Domain-0", sizeof(d->name));
 	d->vcpus = 1;
 	d->max_evtchn_port = DOM0_PORTS - 1;
-	d->maptrack_max = DOM0_MAPS;
 	d->mem_fd = d->pidfd = d->hcall_fd = d->event_fd = d->notify_fd = -1;
 	d->timer_fd = d->console_fd = d->kernel_fd = -1;
 	for (int i = 0; i < DOM0_PORTS; i++)
@@ -130,7 +129,7 @@ int hv_dom0_map(const void *owner, uint32_t domid, uint32_t ref, bool readonly,
 	hv_gnttab_map(&hv.dom0, &op);
 	if (op.status != GNTST_okay)
 		return op.status;
-	map_owner[op.handle] = owner;
+	hv.dom0.maptrack[op.handle].owner = owner;
 	*handle_out = op.handle;
 	*offset_out = op.dev_bus_addr;
 	*memfd_out = rd->mem_fd;
@@ -140,12 +139,11 @@ int hv_dom0_map(const void *owner, uint32_t domid, uint32_t ref, bool readonly,
 int hv_dom0_unmap(const void *owner, uint32_t handle)
 {
 	gnttab_unmap_grant_ref_t op = { .handle = (grant_handle_t)handle };
+	struct hv_maptrack *m = hv_gnttab_maptrack(&hv.dom0, handle);
 
-	if (handle >= DOM0_MAPS || map_owner[handle] != owner)
+	if (!m || m->owner != owner)
 		return GNTST_bad_handle;
 	hv_gnttab_unmap(&hv.dom0, &op);
-	if (op.status == GNTST_okay)
-		map_owner[handle] = NULL;
 	return op.status;
 }
 
@@ -272,8 +270,6 @@ void hv_dom0_release(const void *owner)
 		if (port_owner[p] == owner)
 			hv_dom0_unbind(owner, p);
 	}
-	for (uint32_t h = 0; h < DOM0_MAPS; h++) {
-		if (map_owner[h] == owner)
-			hv_dom0_unmap(owner, h);
-	}
+	for (uint32_t h = 0; h < hv.dom0.maptrack_len; h++)
+		hv_dom0_unmap(owner, h);
 }

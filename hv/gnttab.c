@@ -14,13 +14,26 @@
  * ref, access) and as pin counts on the granter's active entry, so the
  * last unmap clears the flags and a granter can tell that a grant is in
  * use. A destroyed granter with pages still mapped stays "dying" until
- * the last unmap (domain.c).
+ * the last unmap (domain.c). A handle is its maptrack index: lookup is
+ * one bounds check, allocation pops a free list (or takes the next
+ * never-used slot, growing the array on demand), unmap pushes it back.
+ *
+ * Dom0's maptrack is shared by every dom0 daemon, so each granter has a
+ * share of it: dom0 holds at most as many mappings of a granter's grants
+ * as its largest table has entries (dom0_share()). Only the granter's
+ * own grants count against its share, revoked mappings included until
+ * they are unmapped, so a guest that makes dom0 map all it can only makes
+ * its own further maps fail; the XenStore and console rings of every
+ * other guest, old or new, are mapped from that guest's own share.
  *
  * Mapping a grant never gives a guest access to foreign memory (guests
  * cannot map anything): for a guest mapper it is validation and pinning,
  * and dev_bus_addr reports the frame's guest-physical address in the
  * granter's memory, which is what dom0 backends use. Copy pins both sides
- * for its duration and copies between the two domains' memory.
+ * for its duration and copies between the two domains' memory; one
+ * hypercall copies at most COPY_BUDGET bytes, later ops in its batch are
+ * left undone with GNTST_eagain for the guest to send again, so no batch
+ * holds pvhv for long.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -34,8 +47,12 @@
 
 #define ENTRIES_PER_FRAME	(PVH_PAGE_SIZE / sizeof(grant_entry_v1_t))
 #define CMPXCHG_TRIES		5
-#define MAPTRACK_MAX		4096	/* handles per guest mapper; dom0: HV_DOM0_MAPTRACK */
+#define MAPTRACK_MAX		4096	/* handles per guest mapper */
+/* Dom0's: every granter's whole share, an upper bound never reached first. */
+#define DOM0_MAPTRACK_MAX	((uint32_t)HV_MAX_DOMAINS * PVH_GNTTAB_MAX_FRAMES * ENTRIES_PER_FRAME)
+#define MAPTRACK_FIRST		64	/* slots of a mapper's first allocation */
 #define BATCH_MAX		512	/* ops per hypercall */
+#define COPY_BUDGET		(128u * 1024)	/* bytes copied per hypercall */
 
 static uint32_t nr_entries(const struct hv_domain *d)
 {
@@ -54,13 +71,28 @@ int hv_gnttab_init(struct hv_domain *d)
 	if (d->max_grant_frames > PVH_GNTTAB_MAX_FRAMES)
 		return -EINVAL;
 	d->gnt_active = calloc(max, sizeof(*d->gnt_active));
-	if (!d->maptrack_max)
-		d->maptrack_max = MAPTRACK_MAX;
-	d->maptrack = calloc(d->maptrack_max, sizeof(*d->maptrack));
-	if (!d->gnt_active || !d->maptrack)
+	if (!d->gnt_active)
 		return -ENOMEM;
 	d->gnt_frames = 1;
+	d->maptrack = NULL;	/* allocated by the first map */
+	d->maptrack_cap = d->maptrack_len = 0;
+	d->maptrack_free = HV_MAPTRACK_END;
+	d->dom0_maps = 0;
 	return 0;
+}
+
+/*
+ * How many mappings dom0 may hold of granter's grants: as many as its
+ * largest table has entries, max_grant_frames * 512 (32768 by default,
+ * 512 KiB of maptrack at most). That holds pvblkback's every persistent
+ * grant, ring and indirect page on 4 queues of 7 disks (4 * (1056 + 16)
+ * each) beside the XenStore and console rings and netback's, and any
+ * frontend that keeps each grant on one queue; a guest that wants dom0
+ * to map more than that only makes its own further maps fail.
+ */
+static uint32_t dom0_share(const struct hv_domain *granter)
+{
+	return granter->max_grant_frames * (uint32_t)ENTRIES_PER_FRAME;
 }
 
 /* The builder's seed: console and XenStore rings granted to dom0. */
@@ -185,20 +217,71 @@ static struct hv_domain *copy_granter(struct hv_domain *d, domid_t dom)
 	return dom == DOMID_SELF ? d : granter(d, dom);
 }
 
-static int alloc_handle(struct hv_domain *d)
+static int grow_maptrack(struct hv_domain *d)
 {
-	for (uint32_t h = 0; h < d->maptrack_max; h++) {
-		if (!d->maptrack[h].in_use)
-			return (int)h;
+	uint32_t limit = d->domid == 0 ? DOM0_MAPTRACK_MAX : MAPTRACK_MAX;
+	uint32_t cap = d->maptrack_cap ? d->maptrack_cap * 2 : MAPTRACK_FIRST;
+	struct hv_maptrack *m;
+
+	if (d->maptrack_cap >= limit)
+		return -ENOSPC;
+	if (cap > limit)
+		cap = limit;
+	m = realloc(d->maptrack, (size_t)cap * sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	d->maptrack = m;
+	d->maptrack_cap = cap;
+	return 0;
+}
+
+/* A free handle: the free list's head, else the next never-used slot. */
+static int alloc_handle(struct hv_domain *d, uint32_t *h_out)
+{
+	uint32_t h = d->maptrack_free;
+
+	if (h != HV_MAPTRACK_END) {
+		d->maptrack_free = d->maptrack[h].next_free;
+	} else {
+		if (d->maptrack_len == d->maptrack_cap && grow_maptrack(d) < 0)
+			return -ENOSPC;
+		h = d->maptrack_len++;
 	}
-	return -1;
+	*h_out = h;
+	return 0;
+}
+
+static void free_handle(struct hv_domain *d, uint32_t h)
+{
+	d->maptrack[h] = (struct hv_maptrack){ .next_free = d->maptrack_free };
+	d->maptrack_free = h;
+}
+
+/* The mapping behind a handle, or NULL if the handle names none. */
+struct hv_maptrack *hv_gnttab_maptrack(struct hv_domain *d, uint32_t handle)
+{
+	if (handle >= d->maptrack_len || !d->maptrack[handle].in_use)
+		return NULL;
+	return &d->maptrack[handle];
+}
+
+/* Dom0 maps only within the granter's share; says so when it is used up. */
+static bool within_share(struct hv_domain *d, struct hv_domain *rd)
+{
+	if (d->domid != 0 || rd->dom0_maps < dom0_share(rd))
+		return true;
+	if (sv_ratelimit_ok(&rd->log_rl, NULL))
+		sv_warn("domain %u (%s): dom0 already maps %u of its grants, all of its share; "
+			"further maps of its grants fail until some are unmapped",
+			rd->domid, rd->name, rd->dom0_maps);
+	return false;
 }
 
 void hv_gnttab_map(struct hv_domain *d, gnttab_map_grant_ref_t *op)
 {
 	bool write = !(op->flags & GNTMAP_readonly);
 	struct hv_domain *rd;
-	int h;
+	uint32_t h;
 
 	op->handle = 0;
 	op->dev_bus_addr = 0;
@@ -211,50 +294,59 @@ void hv_gnttab_map(struct hv_domain *d, gnttab_map_grant_ref_t *op)
 		op->status = GNTST_bad_domain;
 		return;
 	}
-	h = alloc_handle(d);
-	if (h < 0) {
+	if (!within_share(d, rd) || alloc_handle(d, &h) < 0) {
 		op->status = GNTST_no_space;
 		return;
 	}
 	op->status = pin(rd, op->ref, (domid_t)d->domid, write);
-	if (op->status != GNTST_okay)
+	if (op->status != GNTST_okay) {
+		free_handle(d, h);
 		return;
+	}
 	d->maptrack[h] = (struct hv_maptrack){ .in_use = true, .write = write,
-		.dom = (domid_t)rd->domid, .ref = op->ref };
+		.dom = (domid_t)rd->domid, .ref = op->ref, .charged = d->domid == 0 };
+	if (d->domid == 0)
+		rd->dom0_maps++;
 	op->handle = (grant_handle_t)h;
 	op->dev_bus_addr = (uint64_t)rd->gnt_active[op->ref].frame << PVH_PAGE_SHIFT;
 }
 
+/*
+ * A revoked mapping pins nothing; it still counts against its granter's
+ * share while the granter exists. The unpin comes last: it may free a
+ * dying granter.
+ */
 void hv_gnttab_unmap(struct hv_domain *d, gnttab_unmap_grant_ref_t *op)
 {
-	struct hv_maptrack *m;
+	struct hv_maptrack *m = hv_gnttab_maptrack(d, op->handle);
 	struct hv_domain *rd;
+	bool pinned, write;
+	uint32_t ref;
 
-	if (op->handle >= d->maptrack_max || !d->maptrack[op->handle].in_use) {
+	if (!m) {
 		op->status = GNTST_bad_handle;
 		return;
 	}
-	m = &d->maptrack[op->handle];
-	if (m->revoked) {
-		memset(m, 0, sizeof(*m));
-		op->status = GNTST_okay;
-		return;
-	}
-	rd = granter(d, m->dom);
-	if (rd && op->dev_bus_addr &&
+	pinned = !m->revoked;
+	rd = pinned || m->charged ? granter(d, m->dom) : NULL;
+	if (rd && pinned && op->dev_bus_addr &&
 	    op->dev_bus_addr != (uint64_t)rd->gnt_active[m->ref].frame << PVH_PAGE_SHIFT) {
 		op->status = GNTST_bad_dev_addr;
 		return;
 	}
-	if (rd)
-		unpin(rd, m->ref, m->write);
-	memset(m, 0, sizeof(*m));
+	if (rd && m->charged)
+		rd->dom0_maps--;
+	ref = m->ref;
+	write = m->write;
+	free_handle(d, op->handle);
+	if (rd && pinned)
+		unpin(rd, ref, write);
 	op->status = GNTST_okay;
 }
 
 void hv_gnttab_release_maps(struct hv_domain *d)
 {
-	for (uint32_t h = 0; d->maptrack && h < d->maptrack_max; h++) {
+	for (uint32_t h = 0; h < d->maptrack_len; h++) {
 		gnttab_unmap_grant_ref_t op = { .handle = (grant_handle_t)h };
 
 		if (d->maptrack[h].in_use)
@@ -264,7 +356,7 @@ void hv_gnttab_release_maps(struct hv_domain *d)
 
 static void revoke_in(struct hv_domain *mapper, uint32_t granter_id)
 {
-	for (uint32_t h = 0; mapper->maptrack && h < mapper->maptrack_max; h++) {
+	for (uint32_t h = 0; h < mapper->maptrack_len; h++) {
 		struct hv_maptrack *m = &mapper->maptrack[h];
 
 		if (m->in_use && !m->revoked && m->dom == granter_id)
@@ -339,6 +431,18 @@ static void copy_one(struct hv_domain *d, gnttab_copy_t *op)
 		unpin(srd, op->source.u.ref, false);
 }
 
+/* A copy within the hypercall's byte budget; past it, left for the guest to resend. */
+static void copy_within(struct hv_domain *d, gnttab_copy_t *op, uint64_t *copied)
+{
+	if (*copied >= COPY_BUDGET) {
+		op->status = GNTST_eagain;
+		return;
+	}
+	copy_one(d, op);
+	if (op->status == GNTST_okay)
+		*copied += op->len;
+}
+
 static int64_t setup_table(struct hv_domain *d, gnttab_setup_table_t *op)
 {
 	op->status = GNTST_okay;
@@ -386,12 +490,12 @@ static size_t op_size(uint64_t cmd)
 	}
 }
 
-static int64_t run_one(struct hv_domain *d, uint64_t cmd, void *op)
+static int64_t run_one(struct hv_domain *d, uint64_t cmd, void *op, uint64_t *copied)
 {
 	switch (cmd) {
 	case GNTTABOP_map_grant_ref: hv_gnttab_map(d, op); return 0;
 	case GNTTABOP_unmap_grant_ref: hv_gnttab_unmap(d, op); return 0;
-	case GNTTABOP_copy: copy_one(d, op); return 0;
+	case GNTTABOP_copy: copy_within(d, op, copied); return 0;
 	case GNTTABOP_setup_table: return setup_table(d, op);
 	case GNTTABOP_query_size: return query_size(d, op);
 	default: return -ENOSYS;
@@ -401,7 +505,7 @@ static int64_t run_one(struct hv_domain *d, uint64_t cmd, void *op)
 int64_t hv_gnttab_op(struct hv_domain *d, uint64_t cmd, uint64_t args, uint64_t count)
 {
 	size_t size = op_size(cmd);
-	uint8_t op[64];
+	_Alignas(8) uint8_t op[64];	/* the largest op, aligned for its fields */
 
 	if (!size)
 		return -ENOSYS;
@@ -410,13 +514,13 @@ int64_t hv_gnttab_op(struct hv_domain *d, uint64_t cmd, uint64_t args, uint64_t 
 	/* grant_table.c: these two take exactly one argument. */
 	if ((cmd == GNTTABOP_setup_table || cmd == GNTTABOP_query_size) && count != 1)
 		return -EINVAL;
-	for (uint64_t i = 0; i < count; i++) {
+	for (uint64_t i = 0, copied = 0; i < count; i++) {
 		uint64_t at = args + i * size;
 		int64_t rc;
 
 		if (hv_gmem_read(d, at, op, size) < 0)
 			return -EFAULT;
-		rc = run_one(d, cmd, op);
+		rc = run_one(d, cmd, op, &copied);
 		if (rc < 0)
 			return rc;
 		if (hv_gmem_write(d, at, op, size) < 0)
@@ -430,10 +534,27 @@ void hv_gnttab_destroy(struct hv_domain *d)
 	hv_gnttab_release_maps(d);
 	free(d->maptrack);
 	d->maptrack = NULL;
+	d->maptrack_cap = d->maptrack_len = 0;
+	d->maptrack_free = HV_MAPTRACK_END;
 }
 
+/*
+ * The granter's memory goes. Dom0 can still hold revoked mappings of it
+ * (it restarted, then was destroyed): they stay until unmapped but are
+ * nobody's charge now, so a later domain with the same id never pays.
+ */
 void hv_gnttab_free(struct hv_domain *d)
 {
+	struct hv_domain *z = &hv.dom0;
+
+	for (uint32_t h = 0; d->dom0_maps && h < z->maptrack_len; h++) {
+		struct hv_maptrack *m = &z->maptrack[h];
+
+		if (m->in_use && m->charged && m->dom == d->domid) {
+			m->charged = false;
+			d->dom0_maps--;
+		}
+	}
 	free(d->gnt_active);
 	d->gnt_active = NULL;
 }

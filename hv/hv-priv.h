@@ -22,13 +22,6 @@
 #define HV_MAX_DOMAINS		512
 #define HV_DOMID_FIRST		1
 #define HV_DOMID_LAST		0x7fef	/* DOMID_FIRST_RESERVED - 1 */
-/*
- * Grant mappings dom0's daemons hold together: a PV disk keeps one per
- * persistent grant (71 for a pvos guest that read 256 KiB), so 4096
- * stopped the 58th such guest. A guest mapper gets gnttab.c's
- * MAPTRACK_MAX.
- */
-#define HV_DOM0_MAPTRACK	65536
 #define HV_CONSOLE_LOG_MAX	(1u << 20)	/* then rotate to .log.old */
 #define HV_RESTART_BURST	5	/* restarts within HV_RESTART_WINDOW */
 #define HV_RESTART_WINDOW_NS	(10ull * 1000000000ull)
@@ -73,14 +66,23 @@ struct hv_gnt_active {
 	uint64_t frame;		/* the frame as it was when first pinned */
 };
 
-/* One mapping a domain holds of another's grant. */
+/*
+ * One mapping a domain holds of another's grant; its handle is its index.
+ * A free slot holds the next free handle instead of a ref.
+ */
 struct hv_maptrack {
-	bool in_use;
-	bool revoked;		/* the granter restarted; only unmap is left */
-	bool write;
+	union {
+		uint32_t ref;
+		uint32_t next_free;	/* HV_MAPTRACK_END ends the list */
+	};
 	uint16_t dom;
-	uint32_t ref;
+	bool in_use : 1;
+	bool revoked : 1;	/* the granter restarted; only unmap is left */
+	bool write : 1;
+	bool charged : 1;	/* counted in the granter's dom0_maps */
+	const void *owner;	/* dom0: the control connection holding it */
 };
+#define HV_MAPTRACK_END		UINT32_MAX
 
 #define HV_NR_VIRQS		24	/* NR_VIRQS */
 
@@ -161,7 +163,8 @@ struct hv_domain {
 	struct hv_gnt_active *gnt_active;	/* per entry, max_grant_frames' worth */
 	uint64_t gnt_pins;		/* pins others hold on our grants */
 	struct hv_maptrack *maptrack;	/* grants of others we hold */
-	uint32_t maptrack_max;		/* its handles; 0 until hv_gnttab_init() */
+	uint32_t maptrack_cap, maptrack_len, maptrack_free;	/* allocated, used, free list */
+	uint32_t dom0_maps;		/* dom0's mappings of our grants (gnttab.c) */
 
 	struct hv_src src_hcall, src_notify, src_timer, src_exit;
 	struct sv_ratelimit log_rl;
@@ -246,6 +249,7 @@ struct gnttab_map_grant_ref;
 struct gnttab_unmap_grant_ref;
 void hv_gnttab_map(struct hv_domain *d, struct gnttab_map_grant_ref *op);
 void hv_gnttab_unmap(struct hv_domain *d, struct gnttab_unmap_grant_ref *op);
+struct hv_maptrack *hv_gnttab_maptrack(struct hv_domain *d, uint32_t handle);
 
 /* dom0.c: domain 0's ports and mappings, held by control connections. */
 int hv_dom0_init(void);

@@ -24,12 +24,21 @@ int pio_decode(const uint8_t *code, size_t avail, struct pio_insn *out)
 		case 0x64: case 0x65: fsgs = true; continue;
 		default: break;
 		}
-		/* REX (40-4F): these opcodes ignore it, and a CPU ignores one
-		 * that a legacy prefix follows, so skip it wherever it is. */
+		/* REX (40-4F): skipped here; only the one right before the
+		 * opcode counts (below). */
 		if ((code[i] & 0xf0) == 0x40)
 			continue;
 		break;
 	}
+	/*
+	 * A REX counts only when it immediately precedes the opcode (SDM
+	 * vol. 2 2.2.1: other placements are ignored, so of several the last
+	 * one wins). Its W bit takes precedence over 0x66 (SDM vol. 1 3.6.1);
+	 * in/out/ins/outs have no 64-bit form, so the operand size is then
+	 * the default 32 bits: 66 48 ed is in (%dx),%eax.
+	 */
+	if (i > 0 && (code[i - 1] & 0xf8) == 0x48)
+		opsize16 = false;
 	op = code[i++];
 	switch (op) {
 	case 0xe4: case 0xe5: case 0xe6: case 0xe7:

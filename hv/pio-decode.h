@@ -8,8 +8,11 @@
  * these opcodes), lock (F0: #UD on a real CPU, so refused), segment
  * overrides (2E 36 3E 26 have base 0 in 64-bit mode; 64/65 name fs/gs,
  * whose bases belong to the runner, so an outs through them is refused),
- * and REX prefixes (40-4F), which these opcodes ignore (as a CPU ignores
- * a REX that a legacy prefix follows). At most 15 bytes, as on a CPU.
+ * and REX prefixes (40-4F). A REX counts only right before the opcode (a
+ * CPU ignores one that a legacy prefix follows); there its W bit overrides
+ * 0x66, and since these opcodes have no 64-bit form the size is then 32
+ * bits (66 48 ed is in (%dx),%eax, as hardware executes it). At most 15
+ * bytes, as on a CPU.
  *
  * Pure: no system calls, no globals, so the runner's trap handler and the
  * unit tests run the same code.

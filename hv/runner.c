@@ -1,13 +1,19 @@
 /*
  * runner.c: pvhv-runner, the process a domain runs in.
  *
- * pvhv forks and execs this with the domain's descriptors in fixed places:
- * PVH_FD_HCALL (3), PVH_FD_EVENT (4) and the memory memfd at RUNNER_FD_MEM
- * (5). The runner then, in order:
+ * pvhv forks and execs this with an empty environment, only the numbers
+ * it needs on its command line, and the domain's descriptors in fixed
+ * places: PVH_FD_HCALL (3), PVH_FD_EVENT (4), the memory memfd at
+ * RUNNER_FD_MEM (5), the directory to chroot into at RUNNER_FD_ROOT (6)
+ * and, with a device model, the ioreq socket at PVH_FD_IOREQ (255); fd 2
+ * is pvhv's log. The runner then, in order:
  *
+ *   0. scrubs its command line and the strings the kernel put on its
+ *      stack (below), and points 0, 1 and 2 at /dev/null, keeping the log
+ *      only at a number the filter lets it close;
  *   1. maps the memfd at PVH_GUEST_BASE and closes it;
  *   2. enters fresh mount, network, IPC, UTS, PID and cgroup namespaces
- *      and chroots into an empty directory;
+ *      and chroots into the directory at RUNNER_FD_ROOT, closing it;
  *   3. sets rlimits (no files, no processes, no core dumps);
  *   4. drops to the domain's unprivileged uid and gid, with no groups;
  *   5. sets no_new_privs, a parent-death signal and non-dumpable;
@@ -20,13 +26,20 @@
  *      Anything else is reported to pvhv through a seccomp listener
  *      (pvhv records the call and kills the domain) or, on kernels
  *      without listeners, kills the process outright;
- *   7. tells pvhv it is ready, waits for "go", and jumps to the kernel's
- *      entry with %rsi = start_info and the boot stack.
+ *   7. tells pvhv it is ready, waits for "go", closes the listener and
+ *      the log, zeroes the stack it used, and jumps to the kernel's entry
+ *      with %rsi = start_info and the boot stack.
  *
  * After step 7 this process is the guest: everything it can do, the guest
- * can do, so by then it must hold nothing but the domain's own
- * descriptors. Setup failures exit with RUNNER_EXIT_SETUP and a message on
- * stderr, which pvhv's log receives.
+ * can do, and everything in its address space the guest can read (the
+ * thread pointer leads to every mapping). So by then it must hold nothing
+ * but the domain's own descriptors (0-2 are /dev/null, which the filter
+ * does not let it use), and its memory nothing of the host's: no
+ * environment (pvhv passes none, and whatever a hand-started runner got is
+ * zeroed), no arguments beyond argv[0], no executable path or platform
+ * string from the auxiliary vector, no pvhv pid or descriptor numbers in
+ * dead stack frames. Setup failures exit with RUNNER_EXIT_SETUP and a
+ * message on pvhv's log.
  *
  * Trap-and-emulate. The guest runs without I/O privilege, so its in, out,
  * ins and outs fault with #GP, which Linux delivers as SIGSEGV with
@@ -45,7 +58,9 @@
  * rt_sigreturn gives the guest nothing it lacks: it already owns every
  * register and every byte of this process.
  */
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <sched.h>
@@ -77,8 +92,7 @@ struct runner_args {
 	uint64_t stack;
 	uid_t uid;
 	gid_t gid;
-	pid_t parent;
-	const char *chroot_dir;
+	pid_t parent;		/* pvhv, as it was when we started */
 	bool no_ns;
 	bool ioreq;
 };
@@ -95,15 +109,26 @@ static struct {
 
 static uint8_t trap_stack[64 * 1024] __attribute__((aligned(64)));
 
+/* pvhv's log: fd 2 at exec, then a copy the filter lets us close. */
+static int log_fd = STDERR_FILENO;
+
+/* How much dead stack scrub_stack() zeroes: set-up uses far less. */
+#define SCRUB_STACK_BYTES	(128 * 1024)
+
 static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
+	int n;
 
-	fputs("pvhv-runner: ", stderr);
+	n = snprintf(msg, sizeof(msg), "pvhv-runner: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg + n, sizeof(msg) - (size_t)n - 1, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	n = (int)strlen(msg);
+	msg[n++] = '\n';
+	if (write(log_fd, msg, (size_t)n) < 0)
+		_exit(RUNNER_EXIT_SETUP);
 	_exit(RUNNER_EXIT_SETUP);
 }
 
@@ -129,8 +154,6 @@ static void parse_args(int argc, char **argv, struct runner_args *a)
 		{ "stack", required_argument, NULL, 'k' },
 		{ "uid", required_argument, NULL, 'u' },
 		{ "gid", required_argument, NULL, 'g' },
-		{ "parent", required_argument, NULL, 'p' },
-		{ "chroot", required_argument, NULL, 'c' },
 		{ "no-namespaces", no_argument, NULL, 'n' },
 		{ "ioreq", no_argument, NULL, 'i' },
 		{ NULL, 0, NULL, 0 },
@@ -146,16 +169,79 @@ static void parse_args(int argc, char **argv, struct runner_args *a)
 		case 'k': a->stack = num_arg(optarg, "stack"); break;
 		case 'u': a->uid = (uid_t)num_arg(optarg, "uid"); break;
 		case 'g': a->gid = (gid_t)num_arg(optarg, "gid"); break;
-		case 'p': a->parent = (pid_t)num_arg(optarg, "parent"); break;
-		case 'c': a->chroot_dir = optarg; break;
 		case 'n': a->no_ns = true; break;
 		case 'i': a->ioreq = true; break;
 		default: die("usage: pvhv-runner is started by pvhv only");
 		}
 	}
-	if (!a->mem_size || !a->entry || !a->start_info || !a->stack || !a->uid ||
-	    !a->gid || !a->parent || !a->chroot_dir)
+	if (!a->mem_size || !a->entry || !a->start_info || !a->stack || !a->uid || !a->gid)
 		die("missing arguments; pvhv-runner is started by pvhv only");
+}
+
+static void zero_string(char *s)
+{
+	if (s)
+		explicit_bzero(s, strlen(s));
+}
+
+/*
+ * Zeroes what exec put on our stack beyond argv[0]: the other argument
+ * strings, the environment, and the auxiliary vector's strings (the
+ * executable's path, the platform names) and random bytes, which libc has
+ * consumed by now. Their pointers go too. argv[0] stays so that ps still
+ * names us; pvhv makes it "pvhv-runner".
+ */
+static void scrub_exec_strings(int argc, char **argv, char **envp)
+{
+	Elf64_auxv_t *av;
+	char **e;
+
+	for (int i = 1; i < argc; i++) {
+		zero_string(argv[i]);
+		argv[i] = NULL;
+	}
+	for (e = envp; *e; e++) {
+		zero_string(*e);
+		*e = NULL;
+	}
+	/* The auxiliary vector follows the environment's NULL. */
+	for (av = (Elf64_auxv_t *)(e + 1); av->a_type != AT_NULL; av++) {
+		char *p = (char *)(uintptr_t)av->a_un.a_val;
+
+		switch (av->a_type) {
+		case AT_EXECFN: case AT_PLATFORM: case AT_BASE_PLATFORM:
+			zero_string(p);
+			av->a_un.a_val = 0;
+			break;
+		case AT_RANDOM:
+			if (p)
+				explicit_bzero(p, 16);
+			av->a_un.a_val = 0;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/*
+ * Points 0, 1 and 2 at /dev/null (so that no descriptor we receive later
+ * lands there) and keeps pvhv's log at a number of PVH_FD_FIRST_PORT or
+ * more, which handshake() can still close once the filter is in place.
+ */
+static void detach_stdio(void)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int log = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, PVH_FD_FIRST_PORT);
+
+	if (null < 0 || log < 0)
+		die("cannot open /dev/null: %s", strerror(errno));
+	log_fd = log;
+	for (int fd = 0; fd <= STDERR_FILENO; fd++) {
+		if (dup2(null, fd) < 0)
+			die("cannot point fd %d at /dev/null: %s", fd, strerror(errno));
+	}
+	close(null);
 }
 
 static void map_memory(const struct runner_args *a)
@@ -180,10 +266,16 @@ static void confine(const struct runner_args *a)
 	int ns = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS |
 		 CLONE_NEWPID | CLONE_NEWCGROUP;
 
+	/* Into the directory first: unshare then carries our cwd over into
+	 * the new mount namespace, and chroot(".") roots us there. An open
+	 * directory outside the root is a way out, so it is closed at once. */
+	if (fchdir(RUNNER_FD_ROOT) < 0 || close(RUNNER_FD_ROOT) < 0)
+		die("domain %u: cannot enter the directory at fd %d: %s", a->domid,
+		    RUNNER_FD_ROOT, strerror(errno));
 	if (!a->no_ns && unshare(ns) < 0)
 		die("domain %u: unshare namespaces: %s", a->domid, strerror(errno));
-	if (chroot(a->chroot_dir) < 0 || chdir("/") < 0)
-		die("domain %u: chroot %s: %s", a->domid, a->chroot_dir, strerror(errno));
+	if (chroot(".") < 0 || chdir("/") < 0)
+		die("domain %u: chroot into its empty directory: %s", a->domid, strerror(errno));
 	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
 		struct rlimit rl = { limits[i].lim, limits[i].lim };
 
@@ -195,6 +287,8 @@ static void confine(const struct runner_args *a)
 		die("domain %u: drop to uid %u: %s", a->domid, (unsigned)a->uid, strerror(errno));
 	if (setuid(0) == 0)
 		die("domain %u: could regain root after dropping it", a->domid);
+	/* Changing uid cleared the parent-death signal pvhv set before exec:
+	 * set it again, then make sure pvhv did not die in between. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
 	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
 	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
@@ -364,27 +458,49 @@ static void install_trap(const struct runner_args *a)
 		die("domain %u: cannot install the port I/O trap: %s", a->domid, strerror(errno));
 }
 
+/*
+ * Allows syscall nr when its descriptor (argument 0) is in [lo, hi] as the
+ * kernel sees it. Descriptor arguments are unsigned int: the kernel uses
+ * the low 32 bits of the register, while a seccomp comparison sees all
+ * 64, so write((1 << 32) | 2) must be judged as write(2). Each rule
+ * therefore masks the upper half away (SCMP_CMP_MASKED_EQ with a 32-bit
+ * mask); a range is cut into aligned power-of-two blocks, one rule each.
+ */
+static int allow_fds(scmp_filter_ctx ctx, int nr, uint32_t lo, uint32_t hi)
+{
+	int rc = 0;
+
+	while (lo <= hi) {
+		uint64_t block = lo ? (uint64_t)(lo & -lo) : 1ull << 32;
+
+		while (block > (uint64_t)hi - lo + 1)
+			block >>= 1;
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+				       SCMP_A0(SCMP_CMP_MASKED_EQ, (uint32_t)~(block - 1), lo));
+		if ((uint64_t)lo + block > hi)
+			break;
+		lo += (uint32_t)block;
+	}
+	return rc;
+}
+
 static int add_rules(scmp_filter_ctx ctx)
 {
 	int rc = 0;
 
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(read), 1,
-			       SCMP_A0(SCMP_CMP_EQ, PVH_FD_HCALL));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(read), 1,
-			       SCMP_A0(SCMP_CMP_EQ, PVH_FD_EVENT));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
-			       SCMP_A0(SCMP_CMP_EQ, PVH_FD_HCALL));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(recvmsg), 1,
-			       SCMP_A0(SCMP_CMP_EQ, PVH_FD_HCALL));
-	/* The fast path: eventfds dom0 polls, received from pvhv. */
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
-			       SCMP_A0(SCMP_CMP_GE, PVH_FD_FIRST_PORT));
+	rc |= allow_fds(ctx, SCMP_SYS(read), PVH_FD_HCALL, PVH_FD_EVENT);
+	rc |= allow_fds(ctx, SCMP_SYS(write), PVH_FD_HCALL, PVH_FD_HCALL);
+	rc |= allow_fds(ctx, SCMP_SYS(recvmsg), PVH_FD_HCALL, PVH_FD_HCALL);
+	/* The fast path: eventfds dom0 polls, received from pvhv, and the
+	 * ioreq socket at PVH_FD_IOREQ; RLIMIT_NOFILE keeps them all below
+	 * PVH_FD_MAX. The same range may be closed. */
+	rc |= allow_fds(ctx, SCMP_SYS(write), PVH_FD_FIRST_PORT, PVH_FD_MAX - 1);
+	rc |= allow_fds(ctx, SCMP_SYS(close), PVH_FD_FIRST_PORT, PVH_FD_MAX - 1);
+	/* The descriptors in ppoll's array are in memory, out of the
+	 * filter's reach; polling only reports readiness. */
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ppoll), 0);
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(close), 1,
-			       SCMP_A0(SCMP_CMP_GE, RUNNER_FD_MEM));
-	/* The port I/O trap: the ioreq socket (write is >= FIRST_PORT). */
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(read), 1,
-			       SCMP_A0(SCMP_CMP_EQ, PVH_FD_IOREQ));
+	/* The port I/O trap: the ioreq socket (write is above). */
+	rc |= allow_fds(ctx, SCMP_SYS(read), PVH_FD_IOREQ, PVH_FD_IOREQ);
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(rt_sigreturn), 0);
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(exit_group), 1,
 			       SCMP_A0(SCMP_CMP_EQ, RUNNER_EXIT_IOREQ));
@@ -429,6 +545,19 @@ static void handshake(int notify_fd)
 		_exit(RUNNER_EXIT_SETUP);
 	if (notify_fd >= 0)
 		close(notify_fd);
+	close(log_fd);
+	log_fd = -1;
+}
+
+/*
+ * Zeroes the dead stack below this frame, where set-up left pvhv's pid,
+ * descriptor numbers and libseccomp's work: the guest can read it.
+ */
+static void __attribute__((noinline)) scrub_stack(void)
+{
+	uint8_t dead[SCRUB_STACK_BYTES];
+
+	explicit_bzero(dead, sizeof(dead));
 }
 
 /*
@@ -453,16 +582,24 @@ static void __attribute__((noreturn)) enter_guest(uint64_t entry, uint64_t si, u
 	__builtin_unreachable();
 }
 
-int main(int argc, char **argv)
+int main(int argc, char **argv, char **envp)
 {
-	struct runner_args a = { 0 };
+	struct runner_args a = { .parent = getppid() };
+	uint64_t entry, si, sp;
 	int notify_fd;
 
 	parse_args(argc, argv, &a);
+	scrub_exec_strings(argc, argv, envp);
+	detach_stdio();
 	map_memory(&a);
 	confine(&a);
 	install_trap(&a);
 	notify_fd = load_filter(&a);
 	handshake(notify_fd);
-	enter_guest(a.entry, a.start_info, a.stack);
+	entry = a.entry;
+	si = a.start_info;
+	sp = a.stack;
+	explicit_bzero(&a, sizeof(a));
+	scrub_stack();
+	enter_guest(entry, si, sp);
 }

@@ -4,9 +4,13 @@
  *
  * The child gets exactly the domain's descriptors at the numbers
  * public/pvh_trap.h and runner.h fix, then execs pvhv-runner, which
- * confines itself (runner.c). The start-up handshake runs synchronously
- * here with a deadline, so that `create` can report a sandbox that failed
- * to come up as its own error and leave nothing behind.
+ * confines itself (runner.c). Whatever the runner is given is within the
+ * guest's reach (they share an address space), so it gets no environment,
+ * only numbers on its command line (which it scrubs before the jump
+ * anyway), and the directory to chroot into as a descriptor, not a path.
+ * The start-up handshake runs synchronously here with a deadline, so that
+ * `create` can report a sandbox that failed to come up as its own error
+ * and leave nothing behind.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +19,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -33,33 +38,43 @@
  */
 static void child_setup_fds(int hcall, int event, int mem, int ioreq)
 {
-	int devnull = open("/dev/null", O_RDWR);
+	char empty[4200];
+	int devnull = open("/dev/null", O_RDWR), root;
 
+	/* The runner chroots through this descriptor: no path to pass. */
+	snprintf(empty, sizeof(empty), "%s/empty", hv.rundir);
+	root = open(empty, O_PATH | O_DIRECTORY);
 	hcall = fcntl(hcall, F_DUPFD, 16);
 	event = fcntl(event, F_DUPFD, 16);
 	mem = fcntl(mem, F_DUPFD, 16);
+	root = fcntl(root, F_DUPFD, 16);
 	if (ioreq >= 0)
 		ioreq = fcntl(ioreq, F_DUPFD, 16);
-	if (devnull < 0 || hcall < 0 || event < 0 || mem < 0 ||
+	if (devnull < 0 || hcall < 0 || event < 0 || mem < 0 || root < 0 ||
 	    dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0)
 		_exit(RUNNER_EXIT_SETUP);
 	if (dup2(hcall, PVH_FD_HCALL) < 0 || dup2(event, PVH_FD_EVENT) < 0 ||
-	    dup2(mem, RUNNER_FD_MEM) < 0)
+	    dup2(mem, RUNNER_FD_MEM) < 0 || dup2(root, RUNNER_FD_ROOT) < 0)
 		_exit(RUNNER_EXIT_SETUP);
 	if (ioreq >= 0 && (ioreq == PVH_FD_IOREQ || dup2(ioreq, PVH_FD_IOREQ) < 0))
 		_exit(RUNNER_EXIT_SETUP);
-	if (syscall(SYS_close_range, RUNNER_FD_MEM + 1, PVH_FD_IOREQ - 1, 0) < 0 ||
+	if (syscall(SYS_close_range, RUNNER_FD_ROOT + 1, PVH_FD_IOREQ - 1, 0) < 0 ||
 	    syscall(SYS_close_range, PVH_FD_IOREQ + (ioreq >= 0), ~0U, 0) < 0)
 		_exit(RUNNER_EXIT_SETUP);
 }
 
-static void child_exec(struct hv_domain *d, int hcall, int event, int ioreq)
+static void child_exec(struct hv_domain *d, pid_t pvhv, int hcall, int event, int ioreq)
 {
 	char a_domid[16], a_mem[32], a_entry[32], a_si[32], a_stack[32], a_uid[16],
-	     a_parent[16], a_chroot[4200], a_no_ns[] = "--no-namespaces", a_ioreq[] = "--ioreq";
+	     a_no_ns[] = "--no-namespaces", a_ioreq[] = "--ioreq";
 	uint32_t uid = hv.uid_base + d->domid;
-	char *argv[24];
+	char *argv[24], *envp[] = { NULL };
 	int n = 0;
+
+	/* The runner dies with pvhv from here on (exec keeps this; the
+	 * runner sets it again after changing uid, which clears it). */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != pvhv)
+		_exit(RUNNER_EXIT_SETUP);
 
 	snprintf(a_domid, sizeof(a_domid), "%u", d->domid);
 	snprintf(a_mem, sizeof(a_mem), "%" PRIu64, d->mem_size);
@@ -67,8 +82,6 @@ static void child_exec(struct hv_domain *d, int hcall, int event, int ioreq)
 	snprintf(a_si, sizeof(a_si), "%#" PRIx64, d->boot.start_info_va);
 	snprintf(a_stack, sizeof(a_stack), "%#" PRIx64, d->boot.stack_va);
 	snprintf(a_uid, sizeof(a_uid), "%u", uid);
-	snprintf(a_parent, sizeof(a_parent), "%d", (int)getppid());
-	snprintf(a_chroot, sizeof(a_chroot), "%s/empty", hv.rundir);
 	child_setup_fds(hcall, event, d->mem_fd, ioreq);
 	argv[n++] = (char[]){ "pvhv-runner" };
 	argv[n++] = (char[]){ "--domid" }; argv[n++] = a_domid;
@@ -78,15 +91,13 @@ static void child_exec(struct hv_domain *d, int hcall, int event, int ioreq)
 	argv[n++] = (char[]){ "--stack" }; argv[n++] = a_stack;
 	argv[n++] = (char[]){ "--uid" }; argv[n++] = a_uid;
 	argv[n++] = (char[]){ "--gid" }; argv[n++] = a_uid;
-	argv[n++] = (char[]){ "--parent" }; argv[n++] = a_parent;
-	argv[n++] = (char[]){ "--chroot" }; argv[n++] = a_chroot;
 	/* Not compound literals: those would die with the if's scope. */
 	if (hv.no_sandbox_ns)
 		argv[n++] = a_no_ns;
 	if (ioreq >= 0)
 		argv[n++] = a_ioreq;
 	argv[n] = NULL;
-	execv(hv.runner_path, argv);
+	execve(hv.runner_path, argv, envp);
 	fprintf(stderr, "pvhv: exec %s: %s\n", hv.runner_path, strerror(errno));
 	_exit(RUNNER_EXIT_SETUP);
 }
@@ -144,14 +155,14 @@ void hv_runner_go(struct hv_domain *d)
 static int fork_runner(struct hv_domain *d, int child_hcall, int child_ioreq,
 		       char *err, size_t errlen)
 {
-	pid_t pid = fork();
+	pid_t self = getpid(), pid = fork();
 
 	if (pid < 0) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));
 		return -errno;
 	}
 	if (pid == 0)
-		child_exec(d, child_hcall, d->event_fd, child_ioreq);
+		child_exec(d, self, child_hcall, d->event_fd, child_ioreq);
 	d->pid = pid;
 	d->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (d->pidfd < 0) {

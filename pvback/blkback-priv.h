@@ -155,6 +155,7 @@ struct blk_dev {
 	const struct blk_opts *opts;
 	const char *rundir;
 	volatile bool broken;		/* an I/O thread gave up on the frontend */
+	volatile bool hv_gone;		/* an I/O thread lost pvhv (it died) */
 	int wake_fd;			/* the main loop's eventfd, to say so */
 	/* Counters, for logs (summed from the queues at stop). */
 	uint64_t reqs, errors, indirect, evictions;

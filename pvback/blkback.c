@@ -48,29 +48,28 @@
 static struct {
 	const char *rundir;
 	struct blk_opts opts;
-	struct xs_handle *xs;
 	struct blk_dev *devs;
-	int wake_fd;		/* an I/O thread gave up on its frontend */
+	struct xsb_daemon dm;	/* its XenStore handle and wake eventfd */
 } bb;
 
 static char *xs_get(const char *dir, const char *key)
 {
-	return xsb_get(bb.xs, dir, key);
+	return xsb_get(bb.dm.xs, dir, key);
 }
 
 static int xs_get_u32(const char *dir, const char *key, uint32_t *out)
 {
-	return xsb_get_u32(bb.xs, dir, key, out);
+	return xsb_get_u32(bb.dm.xs, dir, key, out);
 }
 
 /* blkif.h: what we offer, written with our first state. */
 static bool put_features(struct blk_dev *d, xs_transaction_t t)
 {
-	return xsb_put(bb.xs, t, d->bpath, "feature-flush-cache", "1") &&
-	       xsb_put(bb.xs, t, d->bpath, "feature-persistent", "%d", bb.opts.max_persistent > 0) &&
-	       xsb_put(bb.xs, t, d->bpath, "feature-max-indirect-segments", "%u", bb.opts.max_indirect) &&
-	       xsb_put(bb.xs, t, d->bpath, "max-ring-page-order", "%u", bb.opts.max_ring_order) &&
-	       xsb_put(bb.xs, t, d->bpath, "multi-queue-max-queues", "%u", bb.opts.max_queues);
+	return xsb_put(bb.dm.xs, t, d->bpath, "feature-flush-cache", "1") &&
+	       xsb_put(bb.dm.xs, t, d->bpath, "feature-persistent", "%d", bb.opts.max_persistent > 0) &&
+	       xsb_put(bb.dm.xs, t, d->bpath, "feature-max-indirect-segments", "%u", bb.opts.max_indirect) &&
+	       xsb_put(bb.dm.xs, t, d->bpath, "max-ring-page-order", "%u", bb.opts.max_ring_order) &&
+	       xsb_put(bb.dm.xs, t, d->bpath, "multi-queue-max-queues", "%u", bb.opts.max_queues);
 }
 
 /*
@@ -87,16 +86,16 @@ static void publish_state(struct blk_dev *d, int state, bool features)
 	d->state = state;
 	snprintf(path, sizeof(path), "%s/frontend", d->bpath);
 	for (int tries = 0; tries < 16; tries++) {
-		xs_transaction_t t = xs_transaction_start(bb.xs);
+		xs_transaction_t t = xs_transaction_start(bb.dm.xs);
 		unsigned int len;
-		char *fe = t != XBT_NULL ? xs_read(bb.xs, t, path, &len) : NULL;
+		char *fe = t != XBT_NULL ? xs_read(bb.dm.xs, t, path, &len) : NULL;
 		bool ok = fe && (!features || put_features(d, t)) &&
-			  xsb_put(bb.xs, t, d->bpath, "state", "%d", state);
+			  xsb_put(bb.dm.xs, t, d->bpath, "state", "%d", state);
 
 		free(fe);
 		if (t == XBT_NULL)
 			return;
-		if (xs_transaction_end(bb.xs, t, !ok) || !ok || errno != EAGAIN)
+		if (xs_transaction_end(bb.dm.xs, t, !ok) || !ok || errno != EAGAIN)
 			return;
 	}
 }
@@ -120,13 +119,41 @@ static int open_image(struct blk_dev *d)
 	return 0;
 }
 
+/*
+ * The state to take up on a device we find, given the state an earlier
+ * pvblkback left (killed, or stopped while the guest ran) and the
+ * frontend's. One that had connected left a frontend with requests on
+ * rings nobody serves, and we cannot take them over: responses overwrite
+ * request slots, and which requests were answered died with it. So the
+ * device restarts: Closing with online still 1, which the frontend follows
+ * down and up again, issuing what it had outstanding on new rings
+ * (pvos's blkfront; docs/architecture.md, "Daemons that come back").
+ * Nothing was mapped before InitWait: a fresh device, or one never
+ * connected, just starts.
+ */
+static int restart_state(uint32_t old, uint32_t fe)
+{
+	if (old <= XenbusStateInitWait)
+		return XenbusStateInitWait;
+	switch (fe) {
+	case XenbusStateInitialised:
+	case XenbusStateConnected:
+	case XenbusStateClosing:
+		return XenbusStateClosing;
+	case XenbusStateClosed:
+		return XenbusStateClosed;
+	default:
+		return XenbusStateInitWait;	/* the frontend is (re)opening */
+	}
+}
+
 /* A new device directory: open the image and wait for the frontend. */
 static int probe(struct blk_dev *d)
 {
 	char *params = xs_get(d->bpath, "params"), *mode = xs_get(d->bpath, "mode");
 	char *fe = xs_get(d->bpath, "frontend");
-	uint32_t fe_id;
-	int rc = -EINVAL;
+	uint32_t fe_id, old = XenbusStateUnknown, fe_state = XenbusStateUnknown;
+	int rc = -EINVAL, next;
 
 	if (!params || !mode || !fe || xs_get_u32(d->bpath, "frontend-id", &fe_id) < 0 ||
 	    fe_id != d->domid || strlen(fe) >= sizeof(d->fpath) || strlen(params) >= sizeof(d->params))
@@ -139,8 +166,15 @@ static int probe(struct blk_dev *d)
 		sv_warn("vbd %u/%u: cannot open %s: %s", d->domid, d->devid, params, strerror(-rc));
 		goto out;
 	}
-	publish_state(d, XenbusStateInitWait, true);	/* not into a removed directory */
-	xs_watch(bb.xs, d->fpath, "fe");
+	xs_get_u32(d->bpath, "state", &old);
+	xs_get_u32(d->fpath, "state", &fe_state);
+	next = restart_state(old, fe_state);
+	if (next != XenbusStateInitWait)
+		sv_info("vbd %u/%u: found in state %u (frontend %u) from an earlier pvblkback: restarting it; "
+			"the frontend reconnects and issues again what was not answered", d->domid, d->devid,
+			old, fe_state);
+	publish_state(d, next, true);	/* not into a removed directory */
+	xs_watch(bb.dm.xs, d->fpath, "fe");
 	sv_info("vbd %u/%u: %s (%llu sectors, %s%s) waiting for the frontend", d->domid, d->devid,
 		d->params, (unsigned long long)d->disk.sectors, d->disk.readonly ? "read-only" : "read-write",
 		d->direct ? ", O_DIRECT" : "");
@@ -157,20 +191,20 @@ static bool advertise(struct blk_dev *d)
 
 	snprintf(path, sizeof(path), "%s/frontend", d->bpath);
 	for (int tries = 0; tries < 16; tries++) {
-		xs_transaction_t t = xs_transaction_start(bb.xs);
+		xs_transaction_t t = xs_transaction_start(bb.dm.xs);
 		unsigned int len;
-		char *fe = t != XBT_NULL ? xs_read(bb.xs, t, path, &len) : NULL;	/* still there? */
+		char *fe = t != XBT_NULL ? xs_read(bb.dm.xs, t, path, &len) : NULL;	/* still there? */
 		bool ok = fe &&
-			  xsb_put(bb.xs, t, d->bpath, "sectors", "%llu", (unsigned long long)d->disk.sectors) &&
-			  xsb_put(bb.xs, t, d->bpath, "sector-size", "512") &&
-			  xsb_put(bb.xs, t, d->bpath, "physical-sector-size", "512") &&
-			  xsb_put(bb.xs, t, d->bpath, "info", "%u", d->disk.readonly ? VDISK_READONLY : 0) &&
-			  xsb_put(bb.xs, t, d->bpath, "feature-discard", "%d", d->disk.can_discard) &&
-			  xsb_put(bb.xs, t, d->bpath, "discard-granularity", "4096") &&
-			  xsb_put(bb.xs, t, d->bpath, "state", "%d", XenbusStateConnected);
+			  xsb_put(bb.dm.xs, t, d->bpath, "sectors", "%llu", (unsigned long long)d->disk.sectors) &&
+			  xsb_put(bb.dm.xs, t, d->bpath, "sector-size", "512") &&
+			  xsb_put(bb.dm.xs, t, d->bpath, "physical-sector-size", "512") &&
+			  xsb_put(bb.dm.xs, t, d->bpath, "info", "%u", d->disk.readonly ? VDISK_READONLY : 0) &&
+			  xsb_put(bb.dm.xs, t, d->bpath, "feature-discard", "%d", d->disk.can_discard) &&
+			  xsb_put(bb.dm.xs, t, d->bpath, "discard-granularity", "4096") &&
+			  xsb_put(bb.dm.xs, t, d->bpath, "state", "%d", XenbusStateConnected);
 
 		free(fe);
-		if (t != XBT_NULL && xs_transaction_end(bb.xs, t, !ok) && ok) {
+		if (t != XBT_NULL && xs_transaction_end(bb.dm.xs, t, !ok) && ok) {
 			d->state = XenbusStateConnected;
 			return true;
 		}
@@ -312,7 +346,7 @@ static void forget(struct blk_dev *d)
 
 	blkio_stop(d);
 	if (d->fpath[0])
-		xs_unwatch(bb.xs, d->fpath, "fe");
+		xs_unwatch(bb.dm.xs, d->fpath, "fe");
 	if (d->fd >= 0)
 		close(d->fd);
 	for (pp = &bb.devs; *pp; pp = &(*pp)->next) {
@@ -349,7 +383,7 @@ static void add(uint32_t domid, uint32_t devid)
 	d->domid = domid;
 	d->devid = devid;
 	d->fd = d->stop_fd = -1;
-	d->wake_fd = bb.wake_fd;
+	d->wake_fd = bb.dm.wake_fd;
 	snprintf(d->bpath, sizeof(d->bpath), "%s/%u/%u", BACKEND_DIR, domid, devid);
 	d->next = bb.devs;
 	bb.devs = d;
@@ -364,8 +398,14 @@ static void add(uint32_t domid, uint32_t devid)
 /* Devices whose I/O thread gave up on a misbehaving frontend: close them. */
 static void close_broken(void)
 {
-	hvc_evtchn_ack(bb.wake_fd);	/* drains any eventfd */
+	hvc_evtchn_ack(bb.dm.wake_fd);	/* drains any eventfd */
 	for (struct blk_dev *d = bb.devs; d; d = d->next) {
+		if (d->hv_gone) {
+			d->hv_gone = false;
+			blkio_stop(d);
+			sv_warn("vbd %u/%u: pvhv went away, and the guest with it: released its rings and grants",
+				d->domid, d->devid);
+		}
 		if (!d->broken)
 			continue;
 		d->broken = false;
@@ -378,10 +418,10 @@ static void close_broken(void)
 static void reconcile(void)
 {
 	unsigned int n;
-	char **ev = xs_read_watch(bb.xs, &n);
+	char **ev = xs_read_watch(bb.dm.xs, &n);
 
 	free(ev);
-	xsb_discover(bb.xs, BACKEND_DIR, known, add);
+	xsb_discover(bb.dm.xs, BACKEND_DIR, known, add);
 	for (struct blk_dev *d = bb.devs, *next; d; d = next) {
 		char *st = xs_get(d->bpath, "state");
 
@@ -398,6 +438,14 @@ static void forget_all(void)
 {
 	while (bb.devs)
 		forget(bb.devs);
+}
+
+static void count(unsigned int *devices_out, unsigned int *connected_out)
+{
+	for (struct blk_dev *d = bb.devs; d; d = d->next) {
+		(*devices_out)++;
+		*connected_out += d->connected;
+	}
 }
 
 static void usage(void)
@@ -461,6 +509,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	return xsb_serve("pvblkback", bb.rundir, BACKEND_DIR, &bb.xs, &bb.wake_fd, reconcile, close_broken,
-			 forget_all);
+	bb.dm = (struct xsb_daemon){ .name = "pvblkback", .rundir = bb.rundir, .dir = BACKEND_DIR,
+				     .reconcile = reconcile, .close_broken = close_broken, .stop = forget_all,
+				     .count = count };
+	return xsb_serve(&bb.dm);
 }

@@ -92,6 +92,7 @@ struct blkio {
 	struct slot slots[QUEUE_DEPTH];
 	struct pcache pc;
 	bool broken;
+	bool hv_gone;		/* pvhv hung up: it died, and the guest with it */
 	uint64_t reqs, errors, indirect;
 	struct sv_ratelimit rl;
 };
@@ -465,9 +466,10 @@ static bool poll_briefly(struct blkio *io)
 static void *run(void *arg)
 {
 	struct blkio *io = arg;
-	struct pollfd p[3] = {
+	/* pvhv answers on io->hv only when asked: readable or hung up means it died. */
+	struct pollfd p[4] = {
 		{ .fd = io->ev.evfd, .events = POLLIN }, { .fd = io->uring_evfd, .events = POLLIN },
-		{ .fd = io->d->stop_fd, .events = POLLIN },
+		{ .fd = io->d->stop_fd, .events = POLLIN }, { .fd = io->hv, .events = POLLIN },
 	};
 
 	for (;;) {
@@ -483,18 +485,26 @@ static void *run(void *arg)
 		RING_FINAL_CHECK_FOR_REQUESTS(&io->ring, more);
 		if ((more && io->inflight < QUEUE_DEPTH) || io_uring_cq_ready(&io->uring))
 			continue;
-		if (poll(p, 3, -1) < 0 && errno != EINTR)
+		if (poll(p, 4, -1) < 0 && errno != EINTR)
 			break;
 		if (p[2].revents)
 			break;
+		if (p[3].revents) {
+			io->hv_gone = true;
+			break;
+		}
 		hvc_evtchn_ack(io->ev.evfd);
 		hvc_evtchn_ack(io->uring_evfd);
 	}
 	drain(io);
-	if (io->broken) {
+	if (io->broken || io->hv_gone) {
 		uint64_t one = 1;
 
-		io->d->broken = true;	/* the main loop closes the device */
+		/* The main loop closes the device, or releases it for a pvhv that died. */
+		if (io->hv_gone)
+			io->d->hv_gone = true;
+		else
+			io->d->broken = true;
 		if (write(io->d->wake_fd, &one, sizeof(one)) < 0)
 			warn(io, "cannot wake the main loop to close the device");
 	}

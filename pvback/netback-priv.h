@@ -94,6 +94,7 @@ struct net_dev {
 	int state;			/* our XenbusState */
 	int tap_fd;			/* -1 before the probe or after a failed one */
 	bool probed;
+	bool resume;			/* take over the rings an earlier pvnetback served */
 	/* What the frontend wrote, read at connect. */
 	grant_ref_t tx_ref, rx_ref;
 	uint32_t remote_port;
@@ -104,6 +105,7 @@ struct net_dev {
 	pthread_t thread;
 	const char *rundir;
 	volatile bool broken;		/* the I/O thread gave up on the frontend */
+	volatile bool hv_gone;		/* the I/O thread lost pvhv (it died) */
 	int wake_fd;			/* the main loop's eventfd, to say so */
 	/* Counters, for logs (added by the I/O thread when it stops). */
 	uint64_t tx_pkts, tx_errors, rx_pkts, rx_dropped;

@@ -48,20 +48,19 @@
 
 static struct {
 	const char *rundir;
-	struct xs_handle *xs;
 	struct net_dev *devs;
-	int wake_fd;		/* an I/O thread gave up on its frontend */
+	struct xsb_daemon dm;	/* its XenStore handle and wake eventfd */
 	int sock;		/* for interface ioctls */
 } nb;
 
 static char *xs_get(const char *dir, const char *key)
 {
-	return xsb_get(nb.xs, dir, key);
+	return xsb_get(nb.dm.xs, dir, key);
 }
 
 static int xs_get_u32(const char *dir, const char *key, uint32_t *out)
 {
-	return xsb_get_u32(nb.xs, dir, key, out);
+	return xsb_get_u32(nb.dm.xs, dir, key, out);
 }
 
 struct kv {
@@ -81,18 +80,18 @@ static bool publish(struct net_dev *d, const struct kv *kv, size_t n, int state)
 	d->state = state;
 	snprintf(path, sizeof(path), "%s/frontend", d->bpath);
 	for (int tries = 0; tries < 16; tries++) {
-		xs_transaction_t t = xs_transaction_start(nb.xs);
+		xs_transaction_t t = xs_transaction_start(nb.dm.xs);
 		unsigned int len;
-		char *fe = t != XBT_NULL ? xs_read(nb.xs, t, path, &len) : NULL;
+		char *fe = t != XBT_NULL ? xs_read(nb.dm.xs, t, path, &len) : NULL;
 		bool ok = fe != NULL;
 
 		for (size_t i = 0; ok && i < n; i++)
-			ok = xsb_put(nb.xs, t, d->bpath, kv[i].key, "%s", kv[i].val);
-		ok = ok && xsb_put(nb.xs, t, d->bpath, "state", "%d", state);
+			ok = xsb_put(nb.dm.xs, t, d->bpath, kv[i].key, "%s", kv[i].val);
+		ok = ok && xsb_put(nb.dm.xs, t, d->bpath, "state", "%d", state);
 		free(fe);
 		if (t == XBT_NULL)
 			return false;
-		if (xs_transaction_end(nb.xs, t, !ok) && ok)
+		if (xs_transaction_end(nb.dm.xs, t, !ok) && ok)
 			return true;
 		if (!ok || errno != EAGAIN)
 			return false;
@@ -207,6 +206,25 @@ static bool read_bridge(struct net_dev *d)
 	return ok;
 }
 
+/*
+ * A vif an earlier pvnetback had connected (it was killed, or stopped
+ * while the guest ran), whose frontend is still connected: netif's rings
+ * can be taken over where they are, unlike blkif's (netfront does not
+ * follow a backend that restarts the vif). Every request not answered
+ * yet is served again from the responses the guest has seen: a packet
+ * may go out twice, or a slot the dead backend had already answered
+ * without pushing is refused; both are what a network tolerates.
+ */
+static bool can_resume(const struct net_dev *d)
+{
+	uint32_t old = XenbusStateUnknown, fe = XenbusStateUnknown;
+
+	xs_get_u32(d->bpath, "state", &old);
+	xs_get_u32(d->fpath, "state", &fe);
+	return old == XenbusStateConnected &&
+	       (fe == XenbusStateConnected || fe == XenbusStateInitialised);
+}
+
 /* A new vif directory: make its tap and wait for the frontend. */
 static int probe(struct net_dev *d)
 {
@@ -237,8 +255,15 @@ static int probe(struct net_dev *d)
 		fail(d, err);
 		goto out;
 	}
-	publish(d, features, SV_ARRAY_SIZE(features), XenbusStateInitWait);
-	xs_watch(nb.xs, d->fpath, "fe");
+	d->resume = can_resume(d);
+	if (d->resume) {	/* connect_vif() takes the rings over and says Connected */
+		d->state = XenbusStateInitWait;
+		sv_info("vif %u/%u: connected by an earlier pvnetback: taking its rings over", d->domid,
+			d->devid);
+	} else {
+		publish(d, features, SV_ARRAY_SIZE(features), XenbusStateInitWait);
+	}
+	xs_watch(nb.dm.xs, d->fpath, "fe");
 	d->probed = true;
 	sv_info("vif %u/%u: %s%s%s waiting for the frontend", d->domid, d->devid, d->ifname,
 		d->bridge[0] ? " on " : "", d->bridge);
@@ -279,9 +304,11 @@ static void connect_vif(struct net_dev *d)
 	}
 	d->rundir = nb.rundir;
 	if (netio_start(d) < 0) {
+		d->resume = false;
 		set_state(d, XenbusStateClosing);
 		return;
 	}
+	d->resume = false;
 	if (!set_state(d, XenbusStateConnected)) {
 		netio_stop(d);
 		set_state(d, XenbusStateClosing);
@@ -329,7 +356,7 @@ static void forget(struct net_dev *d)
 
 	netio_stop(d);
 	if (d->probed)
-		xs_unwatch(nb.xs, d->fpath, "fe");
+		xs_unwatch(nb.dm.xs, d->fpath, "fe");
 	if (d->tap_fd >= 0)
 		close(d->tap_fd);	/* deletes the tap */
 	for (pp = &nb.devs; *pp; pp = &(*pp)->next) {
@@ -362,7 +389,7 @@ static void add(uint32_t domid, uint32_t devid)
 	d->domid = domid;
 	d->devid = devid;
 	d->tap_fd = d->stop_fd = -1;
-	d->wake_fd = nb.wake_fd;
+	d->wake_fd = nb.dm.wake_fd;
 	snprintf(d->bpath, sizeof(d->bpath), "%s/%u/%u", BACKEND_DIR, domid, devid);
 	snprintf(d->ifname, sizeof(d->ifname), "vif%u.%u", domid, devid);
 	d->next = nb.devs;
@@ -381,8 +408,14 @@ static bool known(uint32_t domid, uint32_t devid)
 /* Vifs whose I/O thread gave up on a misbehaving frontend: close them. */
 static void close_broken(void)
 {
-	hvc_evtchn_ack(nb.wake_fd);	/* drains any eventfd */
+	hvc_evtchn_ack(nb.dm.wake_fd);	/* drains any eventfd */
 	for (struct net_dev *d = nb.devs; d; d = d->next) {
+		if (d->hv_gone) {
+			d->hv_gone = false;
+			netio_stop(d);
+			sv_warn("vif %u/%u: pvhv went away, and the guest with it: released its rings",
+				d->domid, d->devid);
+		}
 		if (!d->broken)
 			continue;
 		d->broken = false;
@@ -394,10 +427,10 @@ static void close_broken(void)
 static void reconcile(void)
 {
 	unsigned int n;
-	char **ev = xs_read_watch(nb.xs, &n);
+	char **ev = xs_read_watch(nb.dm.xs, &n);
 
 	free(ev);
-	xsb_discover(nb.xs, BACKEND_DIR, known, add);
+	xsb_discover(nb.dm.xs, BACKEND_DIR, known, add);
 	for (struct net_dev *d = nb.devs, *next; d; d = next) {
 		char *st = xs_get(d->bpath, "state");
 
@@ -414,6 +447,14 @@ static void forget_all(void)
 {
 	while (nb.devs)
 		forget(nb.devs);
+}
+
+static void count(unsigned int *devices_out, unsigned int *connected_out)
+{
+	for (struct net_dev *d = nb.devs; d; d = d->next) {
+		(*devices_out)++;
+		*connected_out += d->connected;
+	}
 }
 
 static void usage(void)
@@ -443,6 +484,8 @@ int main(int argc, char **argv)
 		sv_err("cannot open a socket for interface ioctls: %s", strerror(errno));
 		return 1;
 	}
-	return xsb_serve("pvnetback", nb.rundir, BACKEND_DIR, &nb.xs, &nb.wake_fd, reconcile, close_broken,
-			 forget_all);
+	nb.dm = (struct xsb_daemon){ .name = "pvnetback", .rundir = nb.rundir, .dir = BACKEND_DIR,
+				     .reconcile = reconcile, .close_broken = close_broken, .stop = forget_all,
+				     .count = count };
+	return xsb_serve(&nb.dm);
 }

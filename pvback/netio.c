@@ -46,6 +46,7 @@ struct netio {
 	netif_rx_back_ring_t rx;
 	struct hvc_evtchn ev;
 	bool broken;
+	bool hv_gone;		/* pvhv hung up: it died, and the guest with it */
 	uint64_t tx_pkts, tx_errors, rx_pkts, rx_dropped;
 	struct sv_ratelimit rl;
 	uint8_t frame[NET_FRAME_MAX];
@@ -251,9 +252,10 @@ static void push(struct netio *io)
 static void *run(void *arg)
 {
 	struct netio *io = arg;
-	struct pollfd p[3] = {
+	/* pvhv answers on io->hv only when asked: readable or hung up means it died. */
+	struct pollfd p[4] = {
 		{ .fd = io->ev.evfd, .events = POLLIN }, { .fd = io->d->tap_fd, .events = POLLIN },
-		{ .fd = io->d->stop_fd, .events = POLLIN },
+		{ .fd = io->d->stop_fd, .events = POLLIN }, { .fd = io->hv, .events = POLLIN },
 	};
 
 	for (;;) {
@@ -274,17 +276,25 @@ static void *run(void *arg)
 			continue;
 		/* Frames wait in the tap while no buffer is posted; the guest's post wakes us. */
 		p[1].events = more_rx || !io->d->rx_notify ? POLLIN : 0;
-		if (poll(p, 3, io->d->rx_notify ? -1 : 10) < 0 && errno != EINTR)
+		if (poll(p, 4, io->d->rx_notify ? -1 : 10) < 0 && errno != EINTR)
 			break;
 		if (p[2].revents)
 			break;
+		if (p[3].revents) {
+			io->hv_gone = true;
+			break;
+		}
 		hvc_evtchn_ack(io->ev.evfd);
 	}
 	push(io);
-	if (io->broken) {
+	if (io->broken || io->hv_gone) {
 		uint64_t one = 1;
 
-		io->d->broken = true;	/* the main loop closes the vif */
+		/* The main loop closes the vif, or releases it for a pvhv that died. */
+		if (io->hv_gone)
+			io->d->hv_gone = true;
+		else
+			io->d->broken = true;
 		if (write(io->d->wake_fd, &one, sizeof(one)) < 0)
 			warn(io, "cannot wake the main loop to close the vif");
 	}
@@ -309,6 +319,21 @@ static void release(struct netio *io)
 	free(io);
 }
 
+/*
+ * Rings an earlier pvnetback served (netback.c, can_resume()): carry on
+ * from the last response the guest was shown. Our indices are private,
+ * so the shared rsp_prod, read once, is all there is; the first pass's
+ * producer checks (tx_work(), rx_posted()) then hold the guest's req_prod
+ * to a ring's worth beyond it, as for any connection.
+ */
+static void take_over(RING_IDX *rsp_prod_pvt, RING_IDX *req_cons, const RING_IDX *shared_rsp_prod)
+{
+	RING_IDX rsp = __atomic_load_n(shared_rsp_prod, __ATOMIC_RELAXED);
+
+	*rsp_prod_pvt = rsp;
+	*req_cons = rsp;
+}
+
 static int setup(struct netio *io, char *err, size_t errlen)
 {
 	struct net_dev *d = io->d;
@@ -325,7 +350,14 @@ static int setup(struct netio *io, char *err, size_t errlen)
 		return rc;
 	BACK_RING_INIT(&io->tx, (netif_tx_sring_t *)io->tx_page, NET_PAGE_SIZE);
 	BACK_RING_INIT(&io->rx, (netif_rx_sring_t *)io->rx_page, NET_PAGE_SIZE);
-	return hvc_evtchn_open(io->hv, d->domid, d->remote_port, &io->ev, err, errlen);
+	if (d->resume) {
+		take_over(&io->tx.rsp_prod_pvt, &io->tx.req_cons, &io->tx.sring->rsp_prod);
+		take_over(&io->rx.rsp_prod_pvt, &io->rx.req_cons, &io->rx.sring->rsp_prod);
+	}
+	rc = hvc_evtchn_open(io->hv, d->domid, d->remote_port, &io->ev, err, errlen);
+	if (rc == 0 && d->resume)
+		hvc_evtchn_kick(io->hv, &io->ev);	/* responses it may have missed a kick for */
+	return rc;
 }
 
 int netio_start(struct net_dev *d)

@@ -14,10 +14,14 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "xsback.h"
 #include "sv.h"
+
+/* How often an idle daemon makes sure pvxenstored is still there. */
+#define XSB_CHECK_MS	1000
 
 char *xsb_get(struct xs_handle *xs, const char *dir, const char *key)
 {
@@ -72,18 +76,48 @@ void xsb_discover(struct xs_handle *xs, const char *dir, bool (*known)(uint32_t 
 	free(doms);
 }
 
-int xsb_serve(const char *name, const char *rundir, const char *dir, struct xs_handle **xs_out,
-	      int *wake_fd_out, void (*reconcile)(void), void (*close_broken)(void), void (*stop)(void))
+/* One status line to whoever connected, then close: the health check. */
+static void answer_status(struct xsb_daemon *dm, int lfd)
 {
-	char path[PATH_MAX];
-	struct pollfd p[3];
+	unsigned int devs = 0, conn = 0;
+	char line[128];
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (fd < 0)
+		return;
+	dm->count(&devs, &conn);
+	snprintf(line, sizeof(line), "ok %s pid %d: %u device%s, %u connected\n", dm->name,
+		 (int)getpid(), devs, devs == 1 ? "" : "s", conn);
+	if (send(fd, line, strlen(line), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		sv_debug("a status client went away before its answer");
+	close(fd);
+}
+
+/*
+ * libxenstore's reader thread closes the connection when pvxenstored goes
+ * away, but wakes nobody who polls: ask something cheap now and then.
+ */
+static bool xenstore_alive(struct xs_handle *xs)
+{
+	unsigned int n;
+	char **ents = xs_directory(xs, XBT_NULL, "/", &n);
+
+	free(ents);
+	return ents != NULL;
+}
+
+int xsb_serve(struct xsb_daemon *dm)
+{
+	char pidfile[PATH_MAX], sock[PATH_MAX];
+	struct pollfd p[4];
+	int rc = 0, r;
 	sigset_t set;
 
-	snprintf(path, sizeof(path), "%s/xenstored/socket", rundir);
-	setenv("XENSTORED_PATH", path, 1);
-	*xs_out = xs_open(0);
-	if (!*xs_out || !xs_watch(*xs_out, dir, "be")) {
-		sv_err("cannot watch %s in XenStore at %s: is pvxenstored running?", dir, path);
+	snprintf(sock, sizeof(sock), "%s/xenstored/socket", dm->rundir);
+	setenv("XENSTORED_PATH", sock, 1);
+	dm->xs = xs_open(0);
+	if (!dm->xs || !xs_watch(dm->xs, dm->dir, "be")) {
+		sv_err("cannot watch %s in XenStore at %s: is pvxenstored running?", dm->dir, sock);
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -91,23 +125,40 @@ int xsb_serve(const char *name, const char *rundir, const char *dir, struct xs_h
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	*wake_fd_out = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	p[0] = (struct pollfd){ .fd = xs_fileno(*xs_out), .events = POLLIN };
+	dm->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	snprintf(sock, sizeof(sock), "%s/%s.sock", dm->rundir, dm->name);
+	p[0] = (struct pollfd){ .fd = xs_fileno(dm->xs), .events = POLLIN };
 	p[1] = (struct pollfd){ .fd = signalfd(-1, &set, SFD_CLOEXEC), .events = POLLIN };
-	p[2] = (struct pollfd){ .fd = *wake_fd_out, .events = POLLIN };
-	snprintf(path, sizeof(path), "%s/%s.pid", rundir, name);
-	sv_pidfile_write(path);
-	sv_info("serving %s", dir);
-	while (poll(p, 3, -1) >= 0 || errno == EINTR) {
+	p[2] = (struct pollfd){ .fd = dm->wake_fd, .events = POLLIN };
+	p[3] = (struct pollfd){ .fd = sv_listen_unix(sock, SOCK_STREAM), .events = POLLIN };
+	if (p[3].fd < 0) {
+		sv_err("cannot listen on %s: %s", sock, strerror(-p[3].fd));
+		return 1;
+	}
+	snprintf(pidfile, sizeof(pidfile), "%s/%s.pid", dm->rundir, dm->name);
+	sv_pidfile_write(pidfile);
+	sv_info("serving %s", dm->dir);
+	while ((r = poll(p, 4, XSB_CHECK_MS)) >= 0 || errno == EINTR) {
+		if (r == 0 && !xenstore_alive(dm->xs)) {
+			sv_err("lost the connection to pvxenstored: stopping every device and exiting");
+			rc = 1;
+			break;
+		}
+		if (r <= 0)
+			continue;
 		if (p[1].revents)
 			break;
 		if (p[2].revents)
-			close_broken();
+			dm->close_broken();
 		if (p[0].revents)
-			reconcile();
+			dm->reconcile();
+		if (p[3].revents)
+			answer_status(dm, p[3].fd);
 	}
-	stop();
-	unlink(path);
+	dm->stop();
+	close(p[3].fd);
+	unlink(sock);
+	unlink(pidfile);
 	sv_info("stopped");
-	return 0;
+	return rc;
 }

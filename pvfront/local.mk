@@ -27,6 +27,7 @@ pvfront_pvos_SOURCES = \
 	pvfront/kernel/sha256.c \
 	pvfront/kernel/workloads/hello.c \
 	pvfront/kernel/workloads/escape.c \
+	pvfront/kernel/workloads/memscan.c \
 	pvfront/kernel/workloads/pio_test.c \
 	pvfront/kernel/workloads/spin.c \
 	pvfront/kernel/workloads/idle.c \
@@ -34,6 +35,7 @@ pvfront_pvos_SOURCES = \
 	pvfront/kernel/workloads/blk.c \
 	pvfront/kernel/workloads/blkbench.c \
 	pvfront/kernel/workloads/blk_hostile.c pvfront/kernel/workloads/blk_cycle.c \
+	pvfront/kernel/workloads/blk_grants.c pvfront/kernel/workloads/gnt_flood.c \
 	pvfront/kernel/workloads/timer.c \
 	pvfront/kernel/workloads/hcall_bench.c pvfront/kernel/workloads/prim_bench.c pvfront/kernel/workloads/peer.c \
 	pvfront/kernel/workloads/bench.c \
@@ -53,6 +55,7 @@ pvfront_pvos_SOURCES = \
 	pvfront/kernel/net.c \
 	pvfront/kernel/workloads/net_echo.c \
 	pvfront/kernel/workloads/net_hostile.c \
+	pvfront/kernel/workloads/xs_flood.c \
 	pvfront/include/pvos/net.h \
 	pvfront/legacy/ata.c \
 	pvfront/arch/x86_64/pio.h \

@@ -9,6 +9,10 @@ TESTS += tests/integration/hv-boot.sh tests/integration/hv-escape.sh \
 # The legacy ATA driver against pvdm (pvfront/legacy/ata.c).
 TESTS += tests/integration/guest-ide.sh
 EXTRA_DIST += tests/integration/guest-ide.sh
+# A guest that makes dom0 map all it can of its grants, through pvblkback
+# and straight from dom0 up to its share.
+TESTS += tests/integration/blk-grants.sh tests/integration/hv-gnt-share.sh
+EXTRA_DIST += tests/integration/blk-grants.sh tests/integration/hv-gnt-share.sh
 EXTRA_DIST += tests/integration/lib.sh tests/integration/hv-boot.sh \
 	tests/integration/hv-escape.sh tests/integration/hv-lifecycle.sh \
 	tests/integration/hv-bad-input.sh tests/integration/toolstack-xs.sh \
@@ -28,6 +32,11 @@ tests_integration_gnt_hold_LDADD = common/libsv.a
 check_PROGRAMS += tests/integration/virq-wait
 tests_integration_virq_wait_SOURCES = tests/integration/virq-wait.c
 tests_integration_virq_wait_LDADD = common/libsv.a
+
+# What a hostile guest finds in its sandbox: descriptors judged by their low
+# 32 bits, no host environment or paths in its address space.
+TESTS += tests/integration/hv-sandbox.sh
+EXTRA_DIST += tests/integration/hv-sandbox.sh
 
 # Trap-and-emulate of guest port I/O in the runner.
 TESTS += tests/integration/hv-pio.sh
@@ -60,3 +69,13 @@ check-load: all
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS=tests/load.sh
 .PHONY: check-load
 EXTRA_DIST += tests/load.sh
+
+# Daemons that come back: kill -9 of pvblkback, pvnetback, pvconsoled and
+# pvhv under running guests (makes a bridge: run it under /tmp/sv-net.lock).
+TESTS += tests/integration/daemon-restart.sh
+EXTRA_DIST += tests/integration/daemon-restart.sh
+
+# XenStore under a flooding guest, and across a kill -9 of pvxenstored.
+TESTS += tests/integration/xs-flood.sh tests/integration/xs-restart.sh
+EXTRA_DIST += tests/integration/xs-flood.sh tests/integration/xs-restart.sh \
+	tests/integration/xs-lib.sh

@@ -4,9 +4,13 @@
  * Input is pulled from the transport in two steps per message: the 16-byte
  * header, which is checked before anything is allocated, then exactly len
  * body bytes.  A connection whose client disconnects mid-message just frees
- * the partial body.  At most XS_REQS_PER_WAKEUP requests are handled per
- * wakeup, and an unprivileged connection with "outstanding" unsent replies
- * is not read until the client drains them.  Output is a queue of messages
+ * the partial body.  Service is round robin: a connection handles at most
+ * XS_REQS_PER_ROUND requests per round of the daemon's loop (st->round),
+ * and the loop comes back to those with input left after every other
+ * connection had its turn, so a flooding client delays an honest one by
+ * one budget at most.  An unprivileged connection with "outstanding"
+ * unsent replies is not read until the client drains them, nor while its
+ * domain is out of request tokens (ratelimit.c).  Output is a queue of messages
  * bounded by XS_OUTQ_MAX_BYTES: a client that never reads is disconnected
  * instead of growing the daemon (XSA-326).  Connections are marked dead and
  * freed by xs_conn_reap() from the main loop, never in the middle of a walk.
@@ -25,11 +29,13 @@ struct xs_conn *xs_conn_create(struct xs_store *st, unsigned int domid,
 
 	if (!c)
 		return NULL;
+	c->st = st;
 	c->id = ++st->next_conn_id;
 	c->domid = domid;
 	c->privileged = privileged;
 	c->tp = tp;
 	c->tp_priv = tp_priv;
+	c->round = st->round - 1;	/* a fresh budget on its first turn */
 	c->next = st->conns;
 	st->conns = c;
 	return c;
@@ -129,6 +135,9 @@ int xs_conn_flush(struct xs_conn *c)
 	struct xs_outmsg *m;
 	int r = 0;
 
+	/* Nothing is acknowledged before it is in the journal (persist.c). */
+	if (c->out_head)
+		xs_persist_flush(c->st);
 	while ((m = c->out_head) && !c->dead) {
 		r = c->tp->write(c, m->data + m->off, m->len - m->off);
 		if (r <= 0)
@@ -144,6 +153,8 @@ int xs_conn_flush(struct xs_conn *c)
 			c->out_replies--;
 		free(m);
 	}
+	if (!c->out_replies && !c->dead && c->tp->settled)
+		c->tp->settled(c);
 	if (c->tp->kick)
 		c->tp->kick(c);
 	if (r < 0)
@@ -183,6 +194,8 @@ static int dispatch(struct xs_store *st, struct xs_conn *c)
 	c->body_got = 0;
 	rc = xs_request_handle(st, c, &req);
 	free(req.body);
+	if (c->tp->dispatched)
+		c->tp->dispatched(c);
 	return rc;
 }
 
@@ -226,22 +239,8 @@ static int step(struct xs_store *st, struct xs_conn *c)
 	return 1;
 }
 
-int xs_conn_handle_input(struct xs_store *st, struct xs_conn *c)
+static void log_throttle(struct xs_store *st, struct xs_conn *c)
 {
-	unsigned int msgs = 0, steps = 0;
-	int r = 0;
-
-	while (!c->dead && msgs < XS_REQS_PER_WAKEUP &&
-	       steps < 4 * XS_REQS_PER_WAKEUP && !xs_conn_throttled(st, c)) {
-		r = step(st, c);
-		if (r <= 0)
-			break;
-		steps++;
-		if (r == 2)
-			msgs++;
-	}
-	if (r < 0)
-		return r;
 	if (xs_conn_throttled(st, c) && !c->throttle_logged) {
 		xs_log_client("connection %u (domain %u): quota 'outstanding' "
 			      "reached (%u unread replies); not reading until "
@@ -251,8 +250,42 @@ int xs_conn_handle_input(struct xs_store *st, struct xs_conn *c)
 	} else if (!xs_conn_throttled(st, c)) {
 		c->throttle_logged = false;
 	}
+}
+
+/* May @c start reading another message in this round? */
+static bool may_start(struct xs_store *st, struct xs_conn *c)
+{
+	if (c->hdr_got != 0)
+		return true;	/* finish the message under way */
+	return c->budget > 0 && xs_rate_may_read(st, c);
+}
+
+int xs_conn_handle_input(struct xs_store *st, struct xs_conn *c)
+{
+	unsigned int steps = 0;
+	int r = 0;
+
+	if (c->round != st->round) {
+		c->round = st->round;
+		c->budget = XS_REQS_PER_ROUND;
+	}
+	while (!c->dead && steps < 4 * XS_REQS_PER_ROUND &&
+	       !xs_conn_throttled(st, c) && may_start(st, c)) {
+		r = step(st, c);
+		if (r <= 0)
+			break;
+		steps++;
+		if (r == 2) {
+			c->budget--;
+			xs_rate_take(st, c);
+		}
+	}
+	if (r < 0)
+		return r;
+	log_throttle(st, c);
 	r = xs_conn_flush(c);
 	if (r < 0)
 		return r;
-	return msgs == XS_REQS_PER_WAKEUP ? 1 : 0;
+	/* Out of budget, input may remain: come back next round. */
+	return c->budget == 0 && !c->dead ? 1 : 0;
 }

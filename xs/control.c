@@ -2,7 +2,7 @@
  * control.c: XS_CONTROL commands (dom0 only).
  *
  * "log on|off" switches the access log, "memreport" and "quota" report
- * memory and per-domain quota use, "print" dumps the tree (truncated to one
+ * memory and per-domain quota use ("quota set NAME N" changes one), "print" dumps the tree (truncated to one
  * message), "help" lists the commands.  Replies are text, NUL-terminated.
  */
 #include <errno.h>
@@ -55,10 +55,29 @@ static int cmd_print(struct xs_ctx *x, struct xs_req *req)
 	return xs_reply_str(x->conn, req, buf);
 }
 
+/* "quota set NAME N" changes a quota at run time, as in C xenstored. */
+static int quota_set(struct xs_ctx *x, struct xs_req *req)
+{
+	char buf[64];
+
+	if (req->nargs < 4 ||
+	    snprintf(buf, sizeof(buf), "%s=%s", req->arg[2], req->arg[3]) >=
+	    (int)sizeof(buf))
+		return -EINVAL;
+	if (xs_quota_set(x->st->quota, buf))
+		return -EINVAL;
+	xs_log("quota %s set by CONTROL", buf);
+	return xs_reply_str(x->conn, req, "OK");
+}
+
 static int cmd_quota(struct xs_ctx *x, struct xs_req *req)
 {
 	char buf[REPLY_MAX];
-	int n = xs_quota_report(x->st, buf, sizeof(buf));
+	int n;
+
+	if (req->nargs >= 2 && !strcmp(req->arg[1], "set"))
+		return quota_set(x, req);
+	n = xs_quota_report(x->st, buf, sizeof(buf));
 
 	if (n < 0)
 		snprintf(buf + sizeof(buf) - 16, 16, "\n...truncated");
@@ -110,6 +129,7 @@ static int cmd_help(struct xs_ctx *x, struct xs_req *req)
 			    "  log on|off        switch the access log\n"
 			    "  memreport         memory and connection use\n"
 			    "  quota             quotas and per-domain use\n"
+			    "  quota set NAME N  change a quota (--quota names)\n"
 			    "  print             dump the tree (truncated)\n");
 }
 

@@ -46,6 +46,20 @@ static void ring_kick(struct xs_conn *c)
 	xs_ring_kick(rc->ring);
 }
 
+static void ring_dispatched(struct xs_conn *c)
+{
+	struct ringconn *rc = c->tp_priv;
+
+	xs_ring_msg_done(rc->ring);
+}
+
+static void ring_settled(struct xs_conn *c)
+{
+	struct ringconn *rc = c->tp_priv;
+
+	xs_ring_settle(rc->ring);
+}
+
 static void ringconn_free(struct ringconn *rc)
 {
 	const struct xs_ring_ops *ops = rc->st->ring_ops;
@@ -72,6 +86,8 @@ const struct xs_transport xs_ring_transport = {
 	.read = ring_read,
 	.write = ring_write,
 	.kick = ring_kick,
+	.dispatched = ring_dispatched,
+	.settled = ring_settled,
 	.destroy = ring_destroy,
 };
 
@@ -113,8 +129,15 @@ int xs_domid_arg(const char *s, unsigned int *domid_out)
 	return 0;
 }
 
+/*
+ * Map @domid's ring, bind its store port and make its connection.  A fresh
+ * ring is reset; with @reattach (the daemon restarted under a running
+ * guest) the indices in the page are taken as they are, so requests the
+ * guest queued, or that were read but not answered, are served.
+ */
 static int ringconn_setup(struct xs_store *st, unsigned int domid,
-			  uint64_t gfn, uint32_t port, struct xs_conn **c_out)
+			  uint64_t gfn, uint32_t port, bool reattach,
+			  struct xs_conn **c_out)
 {
 	const struct xs_ring_ops *ops = st->ring_ops;
 	struct ringconn *rc = calloc(1, sizeof(*rc));
@@ -133,7 +156,8 @@ static int ringconn_setup(struct xs_store *st, unsigned int domid,
 		goto fail;
 	rc->fd = r;
 	r = -ENOMEM;
-	rc->ring = xs_ring_create(rc->intf, ring_notify, rc);
+	rc->ring = reattach ? xs_ring_attach(rc->intf, ring_notify, rc)
+			    : xs_ring_create(rc->intf, ring_notify, rc);
 	if (!rc->ring)
 		goto fail;
 	*c_out = xs_conn_create(st, domid, false, &xs_ring_transport, rc);
@@ -190,11 +214,41 @@ int xs_domain_reconnect(struct xs_store *st, unsigned int domid, uint32_t port)
 		d->conn->dead = true;
 		d->conn = NULL;
 	}
-	r = ringconn_setup(st, domid, 0, port, &c);
+	r = ringconn_setup(st, domid, 0, port, false, &c);
 	if (r)
 		return r;
 	d->conn = c;
 	d->shutdown = false;
+	d->port = port;
+	xs_persist_domain(st, d);
+	return 0;
+}
+
+/*
+ * After a restart of the daemon: domain @domid, introduced before and
+ * still running, gets its ring back on @port and its watches, each fired
+ * once.  The ring is not reset: the guest never saw the daemon go.
+ */
+int xs_domain_reattach(struct xs_store *st, unsigned int domid, uint32_t port)
+{
+	struct xs_domain *d = xs_domain_find(st, domid);
+	struct xs_conn *c;
+	int r;
+
+	if (!d || !d->introduced || d->conn || !st->ring_ops)
+		return -ENOENT;
+	r = ringconn_setup(st, domid, 0, port, true, &c);
+	if (r)
+		return r;
+	d->conn = c;
+	d->port = port;
+	xs_persist_domain(st, d);
+	r = xs_persist_restore_watches(st, c);
+	if (r)
+		xs_log("domain %u: some of its watches could not be restored: %s",
+		       domid, strerror(-r));
+	/* Requests it queued while the daemon was away. */
+	xs_ring_conn_event(st, c);
 	return 0;
 }
 
@@ -226,13 +280,15 @@ int xs_req_introduce(struct xs_ctx *x, struct xs_req *req)
 	d = xs_domain_get(x->st, domid);
 	if (!d)
 		return -ENOMEM;
-	rc = ringconn_setup(x->st, domid, gfn, (uint32_t)port, &c);
+	rc = ringconn_setup(x->st, domid, gfn, (uint32_t)port, false, &c);
 	if (rc) {
 		xs_domain_put_if_unused(x->st, d);
 		return rc;
 	}
 	d->introduced = true;
 	d->conn = c;
+	d->port = (uint32_t)port;
+	xs_persist_domain(x->st, d);
 	xs_watch_fire_special(x->st, "@introduceDomain");
 	return xs_reply_str(x->conn, req, "OK");
 }
@@ -306,9 +362,11 @@ void xs_domain_release(struct xs_store *st, unsigned int domid)
 		d->conn = NULL;
 	}
 	remove_owned_nodes(st, domid);
+	xs_persist_forget_watches(st, domid);
 	d = xs_domain_find(st, domid);
 	if (d) {
 		d->introduced = false;
+		xs_persist_domain(st, d);
 		xs_domain_put_if_unused(st, d);
 	}
 }
@@ -366,6 +424,7 @@ int xs_req_resume(struct xs_ctx *x, struct xs_req *req)
 	if (!d || !d->introduced)
 		return -ENOENT;
 	d->shutdown = false;
+	xs_persist_domain(x->st, d);
 	return xs_reply_str(x->conn, req, "OK");
 }
 
@@ -383,5 +442,6 @@ int xs_req_set_target(struct xs_ctx *x, struct xs_req *req)
 	if (!d || !d->introduced)
 		return -ENOENT;
 	d->target = target;
+	xs_persist_domain(x->st, d);
 	return xs_reply_str(x->conn, req, "OK");
 }

@@ -248,21 +248,75 @@ static const struct pvh_ctl_dominfo *lookup(const struct pvh_ctl_dominfo *doms, 
 	return NULL;
 }
 
-void xs_hv_on_dom_exc(struct xs_store *st, int evfd)
+static struct pvh_ctl_dominfo dom_list[MAX_LINKS];
+
+/* pvhv's domain list into dom_list; the count, or -1 (logged with @why). */
+static long list_domains(const char *why)
 {
-	static struct pvh_ctl_dominfo doms[MAX_LINKS];
 	struct hvlink *l = &link_state;
 	char err[256];
-	size_t len = 0, n;
+	size_t len = 0;
+
+	if (l->fd < 0 || hvc_call(l->fd, PVH_CTL_LIST, NULL, 0, -1, dom_list,
+				  sizeof(dom_list), &len, NULL, err, sizeof(err)) < 0) {
+		xs_log("%s: cannot list domains: %s", why, l->fd < 0 ? "no pvhv" : err);
+		return -1;
+	}
+	return (long)(len / sizeof(dom_list[0]));
+}
+
+/*
+ * The daemon restarted with a kept store (persist.c): every domain it had
+ * introduced that pvhv still runs gets its ring back as it is; those that
+ * are gone (or all of them, without pvhv) are released as on their exit.
+ */
+void xs_hv_restore(struct xs_store *st)
+{
+	struct hvlink *l = &link_state;
+	long n = list_domains("restoring the store");
+	unsigned int back = 0, gone = 0;
+
+	for (struct xs_domain *d = st->domains, *next; d; d = next) {
+		const struct pvh_ctl_dominfo *info;
+
+		next = d->next;
+		if (!d->introduced || d->domid == 0 || d->conn)
+			continue;
+		info = n > 0 ? lookup(dom_list, (size_t)n, d->domid) : NULL;
+		if (!info || info->state == PVH_STATE_DYING) {
+			domain_gone(st, d->domid);
+			gone++;
+			next = st->domains;	/* the list changed */
+			continue;
+		}
+		l->restarts[d->domid & 0x7fff] = info->restarts;
+		if (xs_domain_reattach(st, d->domid, info->store_port) < 0) {
+			xs_log("domain %u: cannot re-attach its ring after the restart; "
+			       "releasing it", d->domid);
+			domain_gone(st, d->domid);
+			gone++;
+			next = st->domains;
+			continue;
+		}
+		back++;
+	}
+	xs_log("store restored: %u domain%s re-attached, %u gone", back,
+	       back == 1 ? "" : "s", gone);
+}
+
+void xs_hv_on_dom_exc(struct xs_store *st, int evfd)
+{
+	const struct pvh_ctl_dominfo *doms = dom_list;
+	struct hvlink *l = &link_state;
+	long count;
+	size_t n;
 	bool fire = false;
 
 	hvc_evtchn_ack(evfd);
-	if (hvc_call(l->fd, PVH_CTL_LIST, NULL, 0, -1, doms, sizeof(doms), &len, NULL,
-		     err, sizeof(err)) < 0) {
-		xs_log("VIRQ_DOM_EXC: cannot list domains: %s", err);
+	count = list_domains("VIRQ_DOM_EXC");
+	if (count < 0)
 		return;
-	}
-	n = len / sizeof(doms[0]);
+	n = (size_t)count;
 	for (struct xs_domain *d = st->domains, *next; d; d = next) {
 		const struct pvh_ctl_dominfo *info;
 

@@ -3,10 +3,14 @@
  *
  * One thread, one epoll loop.  Entries are the listening socket, dom0
  * socket clients, guests' event channel fds (ring connections) and a
- * signalfd for SIGTERM/SIGINT, which end the loop cleanly: the socket and
- * pidfile are removed.  After every batch of events, queued output (replies
- * and watch events for other connections) is flushed and connections marked
- * dead are freed.  Nothing a client sends can end the loop.
+ * signalfd for SIGTERM/SIGINT, which end the loop cleanly: the socket,
+ * pidfile and kept store are removed, as the host is stopping.  After every
+ * round of events, the round's changes go to the journal, queued output
+ * (replies and watch events for other connections) is flushed and
+ * connections marked dead are freed.  Nothing a client sends can end the
+ * loop.  A daemon that dies any other way (a crash, kill -9) finds its
+ * store in its directory when started again (persist.c), and re-attaches
+ * the rings of the guests pvhv still runs (hvlink.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -27,11 +31,13 @@ struct daemon {
 	const char *access_log;
 	const char *log_file;
 	bool foreground;
+	bool volatile_store;		/* --volatile: keep nothing on disk */
 	char dir[4096];
 	char sock_path[4200];
 	int epfd;
 	struct xs_pollent listen_ent, signal_ent, dom_exc_ent;
 	struct xs_pollent *rings;
+	bool restored;			/* a kept store was loaded */
 };
 
 static void usage(FILE *f)
@@ -39,11 +45,13 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: pvxenstored --rundir DIR [--foreground] [--pidfile FILE]\n"
 		"                   [--access-log FILE] [--log-file FILE]\n"
-		"                   [--quota NAME=N ...]\n"
+		"                   [--quota NAME=N ...] [--volatile]\n"
 		"Serves XenStore on DIR/xenstored/socket (dom0 clients; use\n"
 		"XENSTORED_PATH=DIR/xenstored/socket with the xenstore-* tools).\n"
+		"The store is kept in DIR/xenstored/ across a crash or kill, unless\n"
+		"--volatile; a clean stop (SIGTERM) removes it.\n"
 		"Quotas: nodes node-size watches transactions outstanding memory\n"
-		"        perms transaction-nodes\n");
+		"        perms transaction-nodes request-rate request-burst\n");
 }
 
 static int parse_args(struct daemon *dm, int argc, char **argv)
@@ -55,18 +63,20 @@ static int parse_args(struct daemon *dm, int argc, char **argv)
 		{ "access-log", required_argument, NULL, 'a' },
 		{ "log-file", required_argument, NULL, 'l' },
 		{ "quota", required_argument, NULL, 'q' },
+		{ "volatile", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "r:Fp:a:l:q:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "r:Fp:a:l:q:Vh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'r': dm->rundir = optarg; break;
 		case 'F': dm->foreground = true; break;
 		case 'p': dm->pidfile = optarg; break;
 		case 'a': dm->access_log = optarg; break;
 		case 'l': dm->log_file = optarg; break;
+		case 'V': dm->volatile_store = true; break;
 		case 'q':
 			if (xs_quota_set(dm->st.quota, optarg)) {
 				fprintf(stderr, "pvxenstored: bad --quota '%s': "
@@ -204,7 +214,12 @@ static void flush_all(struct xs_store *st)
 			c->dead = true;
 }
 
-/* Rings stop after XS_REQS_PER_WAKEUP requests; come back to them. */
+/*
+ * Round robin: a ring that used its budget this round, or whose domain ran
+ * out of request tokens, still has input in its page; give it its next
+ * turn after everyone else had theirs.  Sockets need no such pass: their
+ * unread input keeps their fd ready (level-triggered).
+ */
 static bool rerun_rings(struct daemon *dm)
 {
 	struct xs_pollent *pe;
@@ -216,6 +231,41 @@ static bool rerun_rings(struct daemon *dm)
 	return more;
 }
 
+/* How long the loop may sleep: not past the next token a ring waits for. */
+static int loop_timeout_ms(struct daemon *dm, bool more)
+{
+	uint64_t ns;
+
+	if (more)
+		return 0;
+	ns = xs_rate_next_ns(&dm->st);
+	if (ns == 0)
+		return -1;
+	return (int)((ns + 999999) / 1000000);
+}
+
+static void handle_event(struct daemon *dm, struct xs_pollent *pe,
+			 uint32_t events)
+{
+	switch (pe->kind) {
+	case XS_POLL_LISTEN:
+		while (xs_sock_accept(&dm->st, pe->fd, dm->epfd) == 0)
+			;
+		break;
+	case XS_POLL_SOCK:
+		handle_sock(&dm->st, pe, events);
+		break;
+	case XS_POLL_RING:
+		handle_ring(&dm->st, pe);
+		break;
+	case XS_POLL_DOM_EXC:
+		xs_hv_on_dom_exc(&dm->st, pe->fd);
+		break;
+	case XS_POLL_SIGNAL:
+		break;	/* handled by run() */
+	}
+}
+
 static int run(struct daemon *dm)
 {
 	struct epoll_event evs[64];
@@ -223,33 +273,21 @@ static int run(struct daemon *dm)
 	int n, i;
 
 	for (;;) {
-		n = epoll_wait(dm->epfd, evs, 64, more ? 0 : -1);
+		n = epoll_wait(dm->epfd, evs, 64, loop_timeout_ms(dm, more));
 		if (n < 0 && errno != EINTR)
 			return -errno;
+		dm->st.now_ns = xs_monotonic_ns();
+		dm->st.round++;
 		for (i = 0; i < n; i++) {
 			struct xs_pollent *pe = evs[i].data.ptr;
 
-			switch (pe->kind) {
-			case XS_POLL_LISTEN:
-				while (xs_sock_accept(&dm->st, pe->fd,
-						      dm->epfd) == 0)
-					;
-				break;
-			case XS_POLL_SOCK:
-				handle_sock(&dm->st, pe, evs[i].events);
-				break;
-			case XS_POLL_RING:
-				handle_ring(&dm->st, pe);
-				break;
-			case XS_POLL_SIGNAL:
+			if (pe->kind == XS_POLL_SIGNAL)
 				return 0;
-			case XS_POLL_DOM_EXC:
-				xs_hv_on_dom_exc(&dm->st, pe->fd);
-				break;
-			}
+			handle_event(dm, pe, evs[i].events);
 		}
 		more = dm->rings && rerun_rings(dm);
 		flush_all(&dm->st);
+		xs_persist_flush(&dm->st);
 		xs_conn_reap(&dm->st);
 	}
 }
@@ -288,6 +326,12 @@ static int setup(struct daemon *dm)
 		xs_log("cannot open log file: %s", strerror(-rc));
 		return rc;
 	}
+	rc = dm->volatile_store ? 0 : xs_persist_open(&dm->st, dm->dir,
+						       &dm->restored);
+	if (rc) {
+		xs_log("cannot keep the store in %s: %s", dm->dir, strerror(-rc));
+		return rc;
+	}
 	dm->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (dm->epfd < 0)
 		return -errno;
@@ -303,6 +347,8 @@ static int setup(struct daemon *dm)
 	if (rc)
 		return rc;
 	rc = xs_hv_attach(&dm->st, dm->rundir, &dm->dom_exc_ent.fd);
+	if (!rc && dm->restored)
+		xs_hv_restore(&dm->st);
 	if (rc || dm->dom_exc_ent.fd < 0)
 		return rc;
 	dm->dom_exc_ent.kind = XS_POLL_DOM_EXC;
@@ -341,6 +387,8 @@ int main(int argc, char **argv)
 		unlink(dm.sock_path);
 	if (dm.pidfile)
 		unlink(dm.pidfile);
+	/* Stopped on purpose (SIGTERM): the store ends with the host. */
+	xs_persist_close(&dm.st, rc == 0);
 	xs_store_dispose(&dm.st);
 	if (dm.st.access_log)
 		fclose(dm.st.access_log);

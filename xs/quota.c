@@ -23,6 +23,8 @@ const char *const xs_quota_names[XS_QUOTA_COUNT] = {
 	[XS_Q_MEMORY] = "memory",
 	[XS_Q_PERMS] = "perms",
 	[XS_Q_TX_NODES] = "transaction-nodes",
+	[XS_Q_RATE] = "request-rate",
+	[XS_Q_BURST] = "request-burst",
 };
 
 void xs_quota_defaults(unsigned int *quota)
@@ -35,6 +37,11 @@ void xs_quota_defaults(unsigned int *quota)
 	quota[XS_Q_MEMORY] = 2 * 1024 * 1024;
 	quota[XS_Q_PERMS] = 5;
 	quota[XS_Q_TX_NODES] = 1024;
+	/* Requests per second and burst per domain: well above what a guest
+	 * booting with a few devices asks (tens), far below the daemon's
+	 * capacity (docs/benchmarks.md). */
+	quota[XS_Q_RATE] = 2000;
+	quota[XS_Q_BURST] = 500;
 }
 
 int xs_quota_set(unsigned int *quota, const char *name_eq_value)
@@ -179,9 +186,10 @@ int xs_quota_report(struct xs_store *st, char *buf, size_t size)
 		off += (size_t)n;
 		n = snprintf(buf + off, size - off,
 			     "\ndomain %u: nodes %u watches %u transactions %u "
-			     "memory %zu (+%zu in transactions)%s", d->domid,
+			     "memory %zu (+%zu in transactions) "
+			     "rate-limited %lu%s", d->domid,
 			     d->nodes, d->watches, d->transactions, d->memory,
-			     d->tx_memory,
+			     d->tx_memory, d->rate_delays,
 			     d->introduced ? " introduced" : "");
 	}
 	if (n < 0 || (size_t)n >= size - off)

@@ -156,6 +156,7 @@ static int set_special_perms(struct xs_ctx *x, const char *path,
 		return rc;
 	xs_perms_free(sp);
 	*sp = copy;
+	xs_persist_special(x->st, (unsigned int)(sp - x->st->special_perms));
 	return 0;
 }
 

@@ -3,8 +3,11 @@
  *
  * Every operation runs against a transaction: the client's, or an implicit
  * one that commits at the end of the operation.  A lookup consults the
- * overlay first, then the committed tree (unless a removal in the overlay
- * hides it) and, for reads, records the committed generation.  All access
+ * overlay first, then (unless a removal in the overlay hides it) the view
+ * of the committed node the transaction kept at its first access, taking
+ * one now for a node it reads or changes; directories likewise keep the
+ * child list first seen.  So a transaction reads the same thing every
+ * time, whatever is committed meanwhile, and sees its own writes.  All access
  * decisions go through can(), the root included (XSA-353).  Creation
  * inherits the nearest existing ancestor's permissions with the owner
  * replaced by an unprivileged creator, and is charged to that domain.
@@ -50,10 +53,16 @@ static bool hidden(struct xs_tx *tx, const char *path)
 	return false;
 }
 
+/*
+ * @record: this access is one the commit must check (the node read, or
+ * the node a request changes), so its view is kept from now on.  Other
+ * lookups (ancestors a creation walks) use a kept view if there is one.
+ */
 static int lookup(struct xs_ctx *x, const char *path, bool record,
 		  struct xs_view *out)
 {
 	struct xs_txnode *tn = xs_tx_lookup(x->tx, path);
+	const struct xs_txread *r;
 	struct xs_node *node;
 	int rc;
 
@@ -67,10 +76,19 @@ static int lookup(struct xs_ctx *x, const char *path, bool record,
 	}
 	if (hidden(x->tx, path))
 		return -ENOENT;
-	if (record) {
-		rc = xs_tx_record_read(x->st, x->tx, path, false);
+	r = xs_tx_seen(x->tx, path, false);
+	if (!r && record) {
+		rc = xs_tx_snapshot(x->st, x->tx, path, false, &r);
 		if (rc)
 			return rc;
+	}
+	if (r) {
+		if (r->gen == 0)
+			return -ENOENT;
+		out->value = r->value;
+		out->vlen = r->vlen;
+		out->perms = &r->perms;
+		return 0;
 	}
 	node = xs_tree_lookup(x->st, path);
 	if (!node)
@@ -110,14 +128,7 @@ int xs_store_read(struct xs_ctx *x, const char *path, unsigned int need,
  */
 static void charge_tx(struct xs_ctx *x, long delta)
 {
-	struct xs_domain *d;
-
-	if (x->tx->id == 0 || delta == 0)
-		return;
-	x->tx->bytes = (size_t)((long)x->tx->bytes + delta);
-	d = xs_domain_find(x->st, x->domid);
-	if (d)
-		d->tx_memory = (size_t)((long)d->tx_memory + delta);
+	xs_tx_charge(x->st, x->tx, delta);
 }
 
 static int set_value(struct xs_ctx *x, struct xs_txnode *tn,
@@ -236,7 +247,7 @@ int xs_store_write(struct xs_ctx *x, const char *path, const char *value,
 {
 	struct xs_txnode *tn;
 	struct xs_view v;
-	int rc = lookup(x, path, false, &v);
+	int rc = lookup(x, path, true, &v);
 
 	if (rc == -ENOENT)
 		return done(x, create(x, path, value, vlen));
@@ -283,7 +294,7 @@ int xs_store_rm(struct xs_ctx *x, const char *path)
 
 	if (strcmp(path, "/") == 0)
 		return done(x, -EINVAL);
-	rc = lookup(x, path, false, &v);
+	rc = lookup(x, path, true, &v);
 	if (rc == -ENOENT) {
 		/* xenstore.txt: a missing node is fine, a missing parent not. */
 		parent_of(path, parent);
@@ -306,7 +317,7 @@ int xs_store_set_perms(struct xs_ctx *x, const char *path,
 {
 	struct xs_txnode *tn;
 	struct xs_view v;
-	int rc = lookup(x, path, false, &v);
+	int rc = lookup(x, path, true, &v);
 
 	if (rc)
 		return done(x, rc);
@@ -354,34 +365,75 @@ static int add_name(struct namebuf *nb, const char *name)
 	return 0;
 }
 
+static bool has_name(const char *names, size_t len, const char *name)
+{
+	size_t off;
+
+	for (off = 0; off < len; off += strlen(names + off) + 1)
+		if (strcmp(names + off, name) == 0)
+			return true;
+	return false;
+}
+
+static int list_committed(const struct xs_node *node, struct namebuf *nb)
+{
+	unsigned int i;
+	int rc = 0;
+
+	for (i = 0; i < node->nchildren && !rc; i++)
+		rc = add_name(nb, node->children[i]->name);
+	return rc;
+}
+
+/*
+ * The committed children of @path as the transaction first listed them
+ * (or as they are now, for an implicit transaction), minus those it
+ * removed.  The list before the removals goes to @names_out, @nlen_out.
+ */
 static int committed_children(struct xs_ctx *x, const char *path,
-			      struct namebuf *nb, uint64_t *gen_out)
+			      struct namebuf *nb, uint64_t *gen_out,
+			      const char **names_out, size_t *nlen_out)
 {
 	char child[XENSTORE_ABS_PATH_MAX + 2];
-	struct xs_node *node;
-	unsigned int i;
+	const struct xs_txread *r;
+	const char *names;
+	size_t nlen, off;
 	int rc;
 
-	rc = xs_tx_record_read(x->st, x->tx, path, true);
-	node = xs_tree_lookup(x->st, path);
-	if (rc || !node)
+	rc = xs_tx_snapshot(x->st, x->tx, path, true, &r);
+	if (rc)
 		return rc;
-	*gen_out = node->cgen;
-	for (i = 0; i < node->nchildren && !rc; i++) {
+	if (r) {
+		*gen_out = r->gen;
+		names = r->names;
+		nlen = r->names ? r->nlen : 0;
+	} else {
+		struct xs_node *node = xs_tree_lookup(x->st, path);
+
+		if (!node)
+			return 0;
+		*gen_out = node->cgen;
+		/* Implicit: no overlay, nothing to hide or to add. */
+		return list_committed(node, nb);
+	}
+	*names_out = names;
+	*nlen_out = nlen;
+	for (off = 0; off < nlen && !rc; off += strlen(names + off) + 1) {
 		struct xs_txnode *tn;
 
 		snprintf(child, sizeof(child), "%s/%s",
-			 strcmp(path, "/") ? path : "", node->children[i]->name);
+			 strcmp(path, "/") ? path : "", names + off);
 		tn = xs_tx_lookup(x->tx, child);
 		if (tn && tn->deleted)
 			continue;
-		rc = add_name(nb, node->children[i]->name);
+		rc = add_name(nb, names + off);
 	}
 	return rc;
 }
 
 static int overlay_children(struct xs_ctx *x, const char *path,
-			    bool committed_visible, struct namebuf *nb)
+			    const char *listed, size_t listed_len,
+			    struct namebuf *nb)
 {
 	char parent[XENSTORE_ABS_PATH_MAX + 1];
 	unsigned int i;
@@ -398,7 +450,7 @@ static int overlay_children(struct xs_ctx *x, const char *path,
 		if (strcmp(parent, path) != 0)
 			continue;
 		base = xs_path_basename(tn->path, &plen);
-		if (committed_visible && xs_tree_lookup(x->st, tn->path))
+		if (listed && has_name(listed, listed_len, base))
 			continue;	/* already listed */
 		rc = add_name(nb, base);
 	}
@@ -409,8 +461,9 @@ int xs_store_children(struct xs_ctx *x, const char *path, char **buf_out,
 		      size_t *len_out, uint64_t *gen_out)
 {
 	struct namebuf nb = { NULL, 0, 0 };
+	const char *listed = NULL;
+	size_t listed_len = 0;
 	struct xs_txnode *tn;
-	bool visible;
 	struct xs_view v;
 	int rc;
 
@@ -418,12 +471,13 @@ int xs_store_children(struct xs_ctx *x, const char *path, char **buf_out,
 	if (rc)
 		return rc;
 	tn = xs_tx_lookup(x->tx, path);
-	visible = !(tn && tn->wiped) && !hidden(x->tx, path);
 	*gen_out = 0;
-	if (visible)
-		rc = committed_children(x, path, &nb, gen_out);
-	if (!rc)
-		rc = overlay_children(x, path, visible, &nb);
+	if (!(tn && tn->wiped) && !hidden(x->tx, path))
+		rc = committed_children(x, path, &nb, gen_out, &listed,
+					&listed_len);
+	/* An implicit transaction has no overlay entries to add. */
+	if (!rc && x->tx->nnodes)
+		rc = overlay_children(x, path, listed, listed_len, &nb);
 	if (rc) {
 		free(nb.buf);
 		return rc;

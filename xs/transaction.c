@@ -6,15 +6,21 @@
  *    the new value and permissions, or a "deleted" mark.  "wiped" says the
  *    committed children below this path are gone (a remove happened here,
  *    even if the node was created again afterwards);
- *  - a read set: the generation (0 when absent) of each committed node the
- *    transaction read, and the child-list generation of each directory it
- *    listed.
- * Commit fails with EAGAIN only if something in the read set changed, so
- * transactions on disjoint subtrees never conflict and nodes that were only
- * written never conflict (last writer wins), as in C xenstored.  A created
+ *  - a read set: for each committed node the transaction read or changed,
+ *    a copy of the node (value, permissions; or "absent") and its
+ *    generation at the first access, and for each directory it listed, the
+ *    child names and child-list generation at the first listing.  Later
+ *    accesses return the copy, so the transaction's view stays consistent
+ *    (repeatable reads) whatever is committed outside it.
+ * Commit fails with EAGAIN if anything in the read set changed, so
+ * transactions on disjoint subtrees never conflict.  Creating a child does
+ * not change its parent's generation (only its child-list generation), so
+ * two transactions creating siblings do not conflict either.  A created
  * node whose parent vanished meanwhile also fails the commit (XSA-415).
- * Requests outside a transaction use a short-lived implicit one, so every
- * change goes through the same commit and watch code.
+ * Copies are charged to the domain's memory quota and count towards the
+ * transaction-nodes quota.  Requests outside a transaction use a
+ * short-lived implicit one that keeps no copies (nothing can intervene),
+ * so every change goes through the same commit and watch code.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -36,41 +42,162 @@ static bool tx_full(struct xs_store *st, struct xs_tx *tx)
 {
 	if (!tx->conn || tx->conn->privileged)
 		return false;
-	return tx->nnodes + tx->nreads >= st->quota[XS_Q_TX_NODES];
+	return tx->naccessed >= st->quota[XS_Q_TX_NODES];
 }
 
-int xs_tx_record_read(struct xs_store *st, struct xs_tx *tx, const char *path,
-		      bool dir)
+static int tx_full_error(struct xs_store *st, struct xs_tx *tx)
 {
-	struct xs_node *node;
-	struct xs_txread *r;
+	return xs_quota_check(st, tx->conn->domid, XS_Q_TX_NODES,
+			      (size_t)st->quota[XS_Q_TX_NODES] + 1);
+}
+
+void xs_tx_charge(struct xs_store *st, struct xs_tx *tx, long delta)
+{
+	struct xs_domain *d;
+
+	if (tx->id == 0 || delta == 0 || !tx->conn)
+		return;
+	tx->bytes = (size_t)((long)tx->bytes + delta);
+	d = xs_domain_find(st, tx->conn->domid);
+	if (d)
+		d->tx_memory = (size_t)((long)d->tx_memory + delta);
+}
+
+const struct xs_txread *xs_tx_seen(const struct xs_tx *tx, const char *path,
+				   bool dir)
+{
 	unsigned int i;
 
-	if (tx->id == 0)
-		return 0;	/* implicit: nothing can intervene */
 	for (i = 0; i < tx->nreads; i++)
 		if (tx->reads[i].dir == dir && !strcmp(tx->reads[i].path, path))
-			return 0;
-	if (tx_full(st, tx))
-		return xs_quota_check(st, tx->conn->domid, XS_Q_TX_NODES,
-				      (size_t)st->quota[XS_Q_TX_NODES] + 1);
-	if (tx->nreads == tx->capreads) {
-		unsigned int cap = tx->capreads ? tx->capreads * 2 : 8;
-		struct xs_txread *n = realloc(tx->reads, cap * sizeof(*n));
+			return &tx->reads[i];
+	return NULL;
+}
 
-		if (!n)
-			return -ENOMEM;
-		tx->reads = n;
-		tx->capreads = cap;
-	}
-	r = &tx->reads[tx->nreads];
-	r->path = strdup(path);
-	if (!r->path)
+/* The committed children of @node as NUL-separated names. */
+static int list_names(const struct xs_node *node, char **out, size_t *len_out)
+{
+	size_t len = 0, off = 0;
+	unsigned int i;
+
+	for (i = 0; i < node->nchildren; i++)
+		len += strlen(node->children[i]->name) + 1;
+	*out = malloc(len ? len : 1);
+	if (!*out)
 		return -ENOMEM;
-	node = xs_tree_lookup(st, path);
-	r->gen = node ? (dir ? node->cgen : node->gen) : 0;
+	for (i = 0; i < node->nchildren; i++) {
+		size_t n = strlen(node->children[i]->name) + 1;
+
+		memcpy(*out + off, node->children[i]->name, n);
+		off += n;
+	}
+	*len_out = len;
+	return 0;
+}
+
+/* Copy what @node looks like now into @r (node @r->dir false, or list). */
+static int take_snapshot(const struct xs_node *node, struct xs_txread *r)
+{
+	int rc;
+
+	if (!node)
+		return 0;
+	r->gen = r->dir ? node->cgen : node->gen;
+	if (r->dir)
+		return list_names(node, &r->names, &r->nlen);
+	rc = xs_perms_copy(&node->perms, &r->perms);
+	if (rc)
+		return rc;
+	r->value = malloc(node->vlen ? node->vlen : 1);
+	if (!r->value)
+		return -ENOMEM;
+	memcpy(r->value, node->value ? node->value : "", node->vlen);
+	r->vlen = node->vlen;
+	return 0;
+}
+
+static size_t snapshot_bytes(const struct xs_txread *r)
+{
+	return strlen(r->path) + 1 + r->vlen + r->nlen +
+	       r->perms.num * sizeof(struct xs_perm);
+}
+
+static void read_clear(struct xs_txread *r)
+{
+	free(r->path);
+	free(r->value);
+	free(r->names);
+	xs_perms_free(&r->perms);
+	memset(r, 0, sizeof(*r));
+}
+
+static int grow_reads(struct xs_tx *tx)
+{
+	unsigned int cap;
+	struct xs_txread *n;
+
+	if (tx->nreads < tx->capreads)
+		return 0;
+	cap = tx->capreads ? tx->capreads * 2 : 8;
+	n = realloc(tx->reads, cap * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	tx->reads = n;
+	tx->capreads = cap;
+	return 0;
+}
+
+/*
+ * Snapshots are charged to the domain's memory quota while the transaction
+ * lives, as overlay values are: a guest cannot make the daemon copy the
+ * store into many transactions for free.
+ */
+static int charge_snapshot(struct xs_store *st, struct xs_tx *tx,
+			   const struct xs_txread *r)
+{
+	size_t size = snapshot_bytes(r);
+	int rc = 0;
+
+	if (tx->conn && !tx->conn->privileged)
+		rc = xs_quota_check(st, tx->conn->domid, XS_Q_MEMORY, size);
+	if (!rc)
+		xs_tx_charge(st, tx, (long)size);
+	return rc;
+}
+
+int xs_tx_snapshot(struct xs_store *st, struct xs_tx *tx, const char *path,
+		   bool dir, const struct xs_txread **out)
+{
+	struct xs_txread *r;
+	int rc;
+
+	*out = NULL;
+	if (tx->id == 0)
+		return 0;
+	*out = xs_tx_seen(tx, path, dir);
+	if (*out)
+		return 0;
+	if (tx_full(st, tx))
+		return tx_full_error(st, tx);
+	rc = grow_reads(tx);
+	if (rc)
+		return rc;
+	r = &tx->reads[tx->nreads];
+	memset(r, 0, sizeof(*r));
 	r->dir = dir;
+	r->path = strdup(path);
+	rc = r->path ? take_snapshot(xs_tree_lookup(st, path), r) : -ENOMEM;
+	if (!rc)
+		rc = charge_snapshot(st, tx, r);
+	if (rc) {
+		read_clear(r);
+		return rc;
+	}
+	/* A node written before it was read is already counted. */
+	if (dir || !xs_tx_lookup(tx, path))
+		tx->naccessed++;
 	tx->nreads++;
+	*out = r;
 	return 0;
 }
 
@@ -83,9 +210,8 @@ struct xs_txnode *xs_tx_touch(struct xs_store *st, struct xs_tx *tx,
 	*rc_out = 0;
 	if (tn)
 		return tn;
-	if (tx_full(st, tx)) {
-		*rc_out = xs_quota_check(st, tx->conn->domid, XS_Q_TX_NODES,
-				 (size_t)st->quota[XS_Q_TX_NODES] + 1);
+	if (!xs_tx_seen(tx, path, false) && tx_full(st, tx)) {
+		*rc_out = tx_full_error(st, tx);
 		return NULL;
 	}
 	if (tx->nnodes == tx->capnodes) {
@@ -107,6 +233,8 @@ struct xs_txnode *xs_tx_touch(struct xs_store *st, struct xs_tx *tx,
 		return NULL;
 	}
 	tn->deleted = true;
+	if (!xs_tx_seen(tx, path, false))
+		tx->naccessed++;
 	tx->nnodes++;
 	return tn;
 }
@@ -159,12 +287,12 @@ static void tx_clear(struct xs_tx *tx)
 		xs_perms_free(&tx->nodes[i].perms);
 	}
 	for (i = 0; i < tx->nreads; i++)
-		free(tx->reads[i].path);
+		read_clear(&tx->reads[i]);
 	free(tx->nodes);
 	free(tx->reads);
 	tx->nodes = NULL;
 	tx->reads = NULL;
-	tx->nnodes = tx->nreads = 0;
+	tx->nnodes = tx->nreads = tx->naccessed = 0;
 }
 
 void xs_tx_free(struct xs_store *st, struct xs_tx *tx)

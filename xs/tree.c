@@ -5,7 +5,8 @@
  * generation counts taken from one store-wide counter: gen changes when the
  * node is created or its value or permissions change, cgen when a child is
  * added or removed.  Transactions compare them at commit to find conflicts
- * per node (transaction.c).  Removal walks the subtree without recursion so
+ * per node (transaction.c).  Every change is handed to persist.c, which
+ * keeps the store across a restart.  Removal walks the subtree without recursion so
  * a deep tree cannot exhaust the stack (XSA-418).  Every create and removal
  * is charged to the owner's quota here, in one place.
  */
@@ -130,6 +131,7 @@ int xs_tree_create(struct xs_store *st, struct xs_node *parent,
 	parent->cgen = ++st->gen;
 	st->nnodes++;
 	xs_quota_node_add(st, owner_of(node), charge_of(node));
+	xs_persist_node(st, node);
 	*node_out = node;
 	node = NULL;
 out:
@@ -152,6 +154,7 @@ int xs_tree_set_value(struct xs_store *st, struct xs_node *node,
 	node->vlen = vlen;
 	node->gen = ++st->gen;
 	xs_quota_node_add(st, owner_of(node), charge_of(node));
+	xs_persist_node(st, node);
 	return 0;
 }
 
@@ -168,6 +171,7 @@ int xs_tree_set_perms(struct xs_store *st, struct xs_node *node,
 	node->perms = copy;
 	node->gen = ++st->gen;
 	xs_quota_node_add(st, owner_of(node), charge_of(node));
+	xs_persist_node(st, node);
 	return 0;
 }
 
@@ -197,6 +201,7 @@ void xs_tree_remove(struct xs_store *st, struct xs_node *node)
 
 	if (!parent)
 		return;
+	xs_persist_remove(st, node);
 	unlink_child(parent, node);
 	parent->cgen = ++st->gen;
 	/* Post-order without recursion: descend to a leaf, free it, go up. */

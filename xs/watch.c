@@ -47,6 +47,7 @@ int xs_watch_add(struct xs_store *st, struct xs_conn *c, const char *path,
 	w->next = c->watches;
 	c->watches = w;
 	d->watches++;
+	xs_persist_watch(st, c, w, true);
 	return 0;
 nomem:
 	if (w) {
@@ -79,6 +80,7 @@ int xs_watch_del(struct xs_store *st, struct xs_conn *c, const char *path,
 	for (pp = &c->watches; (w = *pp); pp = &w->next) {
 		if (!strcmp(w->path, path) && !strcmp(w->token, token)) {
 			*pp = w->next;
+			xs_persist_watch(st, c, w, false);
 			watch_free(st, c, w);
 			return 0;
 		}
@@ -90,6 +92,7 @@ void xs_watch_free_all(struct xs_store *st, struct xs_conn *c)
 {
 	struct xs_watch *w;
 
+	xs_persist_unwatch_all(st, c);
 	while ((w = c->watches)) {
 		c->watches = w->next;
 		watch_free(st, c, w);

@@ -34,7 +34,7 @@
 
 /* Limits that are not quotas (not configurable). */
 #define XS_OUTQ_MAX_BYTES (1024u * 1024u)	/* unread output per connection */
-#define XS_REQS_PER_WAKEUP 64u			/* requests handled per input event */
+#define XS_REQS_PER_ROUND 16u			/* requests per connection per loop round */
 #define XS_MAX_DEPTH 1024u			/* nodes below the root */
 
 /* ---- paths (path.c) ---- */
@@ -126,6 +126,7 @@ int xs_tree_walk(struct xs_store *st, int (*fn)(struct xs_node *, void *),
 enum xs_quota_id {
 	XS_Q_NODES, XS_Q_NODE_SIZE, XS_Q_WATCHES, XS_Q_TRANSACTIONS,
 	XS_Q_OUTSTANDING, XS_Q_MEMORY, XS_Q_PERMS, XS_Q_TX_NODES,
+	XS_Q_RATE, XS_Q_BURST,		/* request rate limit (ratelimit.c) */
 	XS_QUOTA_COUNT
 };
 
@@ -142,6 +143,12 @@ struct xs_domain {
 	size_t memory;			/* node bytes owned */
 	size_t tx_memory;		/* values held in open transactions */
 	struct xs_conn *conn;		/* its ring connection, if introduced */
+	uint32_t port;			/* its store port, as INTRODUCE gave it */
+	/* request token bucket (ratelimit.c), in thousandths of a request */
+	bool rate_started;
+	uint64_t rate_tokens;
+	uint64_t rate_stamp;		/* st->now_ns of the last refill */
+	unsigned long rate_delays;	/* times its connection had to wait */
 	struct xs_domain *next;
 };
 
@@ -158,6 +165,16 @@ int xs_quota_check(struct xs_store *st, unsigned int domid,
 		   enum xs_quota_id q, size_t want);
 int xs_quota_report(struct xs_store *st, char *buf, size_t size);
 
+/* ---- request rate limits (ratelimit.c) ---- */
+
+uint64_t xs_monotonic_ns(void);
+/* May @c start another request now?  Sets c->rate_blocked if not. */
+bool xs_rate_may_read(struct xs_store *st, struct xs_conn *c);
+/* @c dispatched a request: take its token. */
+void xs_rate_take(struct xs_store *st, struct xs_conn *c);
+/* Nanoseconds until a rate-blocked connection may go on; 0 if none. */
+uint64_t xs_rate_next_ns(struct xs_store *st);
+
 /* ---- connections (conn.c) ---- */
 
 struct xs_conn;
@@ -172,6 +189,9 @@ struct xs_transport {
 	void (*want_write)(struct xs_conn *c, bool on);
 	/* After a batch of reads and writes (ring: notify the guest). */
 	void (*kick)(struct xs_conn *c);
+	/* A request was handled; all replies were written (ring: publish). */
+	void (*dispatched)(struct xs_conn *c);
+	void (*settled)(struct xs_conn *c);
 	void (*destroy)(struct xs_conn *c);
 };
 
@@ -186,11 +206,15 @@ struct xs_watch;
 struct xs_tx;
 
 struct xs_conn {
+	struct xs_store *st;
 	unsigned int id;
 	unsigned int domid;
 	bool privileged;
 	bool dead;			/* close as soon as the loop sees it */
 	bool throttle_logged;
+	bool rate_blocked;		/* its domain is out of request tokens */
+	unsigned int round;		/* st->round its budget is for */
+	unsigned int budget;		/* requests left in that round */
 	const struct xs_transport *tp;
 	void *tp_priv;
 	/* input assembly */
@@ -261,10 +285,20 @@ struct xs_txnode {
 	bool implicit;			/* missing parent made by a write */
 };
 
+/*
+ * What a transaction saw of a committed node (or of a directory's committed
+ * child list) at its first access: returned for every later access, so a
+ * transaction reads a consistent view, and compared at commit.
+ */
 struct xs_txread {
 	char *path;
 	uint64_t gen;			/* 0: absent */
-	bool dir;			/* recorded cgen, not gen */
+	bool dir;			/* child list and cgen, not node and gen */
+	char *value;			/* node: its value (NULL if absent) */
+	unsigned int vlen;
+	struct xs_perms perms;
+	char *names;			/* dir: committed children, NUL-separated */
+	size_t nlen;
 };
 
 struct xs_tx {
@@ -274,7 +308,8 @@ struct xs_tx {
 	unsigned int nnodes, capnodes;
 	struct xs_txread *reads;
 	unsigned int nreads, capreads;
-	size_t bytes;			/* overlay values, charged to the domain */
+	unsigned int naccessed;		/* distinct nodes and lists, for the quota */
+	size_t bytes;			/* overlay values and snapshots, charged */
 	struct xs_tx *next;
 };
 
@@ -285,8 +320,18 @@ int xs_tx_end(struct xs_store *st, struct xs_tx *tx, bool commit);
 void xs_tx_free(struct xs_store *st, struct xs_tx *tx);
 void xs_tx_free_all(struct xs_store *st, struct xs_conn *c);
 struct xs_txnode *xs_tx_lookup(struct xs_tx *tx, const char *path);
-int xs_tx_record_read(struct xs_store *st, struct xs_tx *tx, const char *path,
-		      bool dir);
+/*
+ * The view of committed node (or child list, @dir) @path in @tx: taken from
+ * the tree and kept at the first access, the kept one afterwards.  *@out is
+ * NULL for an implicit transaction (nothing can intervene): read the tree.
+ */
+int xs_tx_snapshot(struct xs_store *st, struct xs_tx *tx, const char *path,
+		   bool dir, const struct xs_txread **out);
+/* The kept view of @path if the transaction accessed it, else NULL. */
+const struct xs_txread *xs_tx_seen(const struct xs_tx *tx, const char *path,
+				   bool dir);
+/* Charge @delta bytes held by @tx to its domain's memory quota. */
+void xs_tx_charge(struct xs_store *st, struct xs_tx *tx, long delta);
 struct xs_txnode *xs_tx_touch(struct xs_store *st, struct xs_tx *tx,
 			      const char *path, int *rc_out);
 
@@ -362,6 +407,34 @@ int xs_req_control(struct xs_ctx *x, struct xs_req *req);
 /* Removes everything of domain @domid: conn, watches, txs, owned nodes. */
 void xs_domain_release(struct xs_store *st, unsigned int domid);
 int xs_domain_reconnect(struct xs_store *st, unsigned int domid, uint32_t port);
+int xs_domain_reattach(struct xs_store *st, unsigned int domid, uint32_t port);
+
+/* ---- durability (persist.c) ---- */
+
+struct xs_persist;
+
+/*
+ * Load the store kept in @dir (snapshot and journal) into @st, which has
+ * just been initialised, and log every change from now on.
+ * *@restored_out: there was a store to load.
+ */
+int xs_persist_open(struct xs_store *st, const char *dir, bool *restored_out);
+/* Flush and stop; @discard removes the files (the store ends with the host). */
+void xs_persist_close(struct xs_store *st, bool discard);
+/* Write the records of this round; called before any reply goes out. */
+int xs_persist_flush(struct xs_store *st);
+int xs_persist_compact(struct xs_store *st);
+/* Change hooks (no-ops without an open store or while loading). */
+void xs_persist_node(struct xs_store *st, const struct xs_node *node);
+void xs_persist_remove(struct xs_store *st, const struct xs_node *node);
+void xs_persist_domain(struct xs_store *st, const struct xs_domain *d);
+void xs_persist_watch(struct xs_store *st, const struct xs_conn *c,
+		      const struct xs_watch *w, bool added);
+void xs_persist_unwatch_all(struct xs_store *st, const struct xs_conn *c);
+void xs_persist_special(struct xs_store *st, unsigned int which);
+/* Re-register the kept watches of @c's domain on @c and fire each once. */
+int xs_persist_restore_watches(struct xs_store *st, struct xs_conn *c);
+void xs_persist_forget_watches(struct xs_store *st, unsigned int domid);
 
 /* ---- logging (log.c) ---- */
 
@@ -383,7 +456,14 @@ struct xs_ring;
  */
 struct xs_ring *xs_ring_create(struct xenstore_domain_interface *intf,
 			       void (*notify)(void *arg), void *arg);
+/* Wrap a page a previous daemon served: indices are kept (checked). */
+struct xs_ring *xs_ring_attach(struct xenstore_domain_interface *intf,
+			       void (*notify)(void *arg), void *arg);
 void xs_ring_destroy(struct xs_ring *r);
+/* A request was read whole and handled; publish it with xs_ring_settle(). */
+void xs_ring_msg_done(struct xs_ring *r);
+/* Every reply is in the ring: publish consumption of handled requests. */
+void xs_ring_settle(struct xs_ring *r);
 /* Copy up to @len request bytes out; 0 if none; -EIO if indices corrupt. */
 int xs_ring_read(struct xs_ring *r, void *buf, size_t len);
 /* Copy up to @len response bytes in; returns bytes written or -EIO. */
@@ -407,6 +487,8 @@ enum xs_poll_kind { XS_POLL_LISTEN, XS_POLL_SOCK, XS_POLL_RING,
 /* Serves guest rings through pvhv in @rundir; *@dom_exc_fd_out is -1 without pvhv. */
 int xs_hv_attach(struct xs_store *st, const char *rundir, int *dom_exc_fd_out);
 void xs_hv_on_dom_exc(struct xs_store *st, int evfd);
+/* After a restart with a kept store: re-attach live domains, release the rest. */
+void xs_hv_restore(struct xs_store *st);
 
 struct xs_pollent {
 	enum xs_poll_kind kind;
@@ -432,8 +514,11 @@ struct xs_store {
 	unsigned int next_conn_id;
 	uint32_t next_tx_id;
 	unsigned int quota[XS_QUOTA_COUNT];
+	uint64_t now_ns;			/* the loop's clock (ratelimit.c) */
+	unsigned int round;			/* loop rounds, for per-conn budgets */
 	const struct xs_ring_ops *ring_ops;
 	void *ring_opaque;
+	struct xs_persist *persist;		/* NULL: nothing is kept */
 	FILE *access_log;
 	bool access_log_on;
 	/* The daemon's poll hooks for ring conns (NULL in unit tests). */

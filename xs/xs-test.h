@@ -23,6 +23,8 @@ struct th_reply {
 struct xs_store *th_store(void);
 void th_store_free(struct xs_store *st);
 struct xs_conn *th_conn(struct xs_store *st, unsigned int domid, bool priv);
+/* Append raw bytes to the client's input without handling them. */
+void th_queue(struct xs_conn *c, const void *buf, size_t len);
 /* Feed raw bytes as client input; handle them.  Returns the input rc. */
 int th_feed(struct xs_store *st, struct xs_conn *c, const void *buf,
 	    size_t len);

@@ -42,6 +42,7 @@ extern char _start[];
 static const struct workload workloads[] = {
 	{ "hello", workload_hello },
 	{ "escape", workload_escape },
+	{ "memscan", workload_memscan },
 	{ "spin", workload_spin },
 	{ "idle", workload_idle },
 	{ "timer", workload_timer },
@@ -59,8 +60,13 @@ static const struct workload workloads[] = {
 	{ "pio-test", workload_pio_test },
 	{ "blk-hostile", workload_blk_hostile },
 	{ "blk-cycle", workload_blk_cycle },
+	{ "blk-grants", workload_blk_grants },
+	{ "blk-rounds", workload_blk_rounds },
+	{ "gnt-flood", workload_gnt_flood },
+	{ "hcall-probe", workload_hcall_probe },
 	{ "net-echo", workload_net_echo },
 	{ "net-hostile", workload_net_hostile },
+	{ "xs-flood", workload_xs_flood },
 };
 
 __attribute__((noreturn)) void pvos_main(const start_info_t *si);

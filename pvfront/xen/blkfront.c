@@ -1326,10 +1326,15 @@ void blkfront_close(struct blkfront_dev *d)
 
 blkif_front_ring_t *blkfront_raw_ring(struct blkfront_dev *d, evtchn_port_t *port_out)
 {
-	if (!d->connected || !d->q)
+	return blkfront_raw_queue(d, 0, port_out);
+}
+
+blkif_front_ring_t *blkfront_raw_queue(struct blkfront_dev *d, unsigned int i, evtchn_port_t *port_out)
+{
+	if (!d->connected || !d->q || i >= d->nqueues)
 		return NULL;
-	*port_out = d->q[0].port;
-	return &d->q[0].ring;
+	*port_out = d->q[i].port;
+	return &d->q[i].ring;
 }
 
 int blkfront_backend_state(struct blkfront_dev *d)

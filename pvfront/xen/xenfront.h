@@ -364,6 +364,8 @@ void blkfront_close(struct blkfront_dev *dev);
  * channel as they are (NULL if not connected), and the backend's state now.
  */
 blkif_front_ring_t *blkfront_raw_ring(struct blkfront_dev *dev, evtchn_port_t *port_out);
+/* The same for queue i (0 .. nqueues - 1). */
+blkif_front_ring_t *blkfront_raw_queue(struct blkfront_dev *dev, unsigned int i, evtchn_port_t *port_out);
 int blkfront_backend_state(struct blkfront_dev *dev);
 
 /* ---- netif frontend (netfront.c) ---- */

@@ -101,6 +101,7 @@ static void fuzz_ring(struct xs_store *st, struct xs_conn *d0,
 			memcpy(&fuzz_page->rsp_cons, data + n - 8, 4);
 		if (n >= 4 && data[0] == 0xff)
 			fuzz_page->connection = XENSTORE_RECONNECT;
+		st->round++;
 		xs_ring_conn_event(st, d->conn);
 		data += n;
 		len -= n;
@@ -141,6 +142,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				break;
 			if (f.off == before)
 				break;
+			st.round++;	/* each wakeup is a round: a fresh budget */
 		}
 	}
 	xs_tree_walk(&st, count_node, &walked);

@@ -22,7 +22,7 @@ mkdir -p "$out/corpus"
 
 srcs=""
 for f in path perms tree quota transaction store watch wire conn request \
-	 domain control ring log; do
+	 domain control ring log ratelimit persist; do
 	srcs="$srcs $srcdir/xs/$f.c"
 done
 "$cc" -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \

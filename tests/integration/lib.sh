@@ -23,7 +23,7 @@ fi
 
 cleanup() {
 	"$PVCTL" host stop >/dev/null 2>&1
-	pkill -KILL -f "pvhv-runner .*--chroot $RUNDIR/empty" 2>/dev/null
+	runner_pids | xargs -r kill -KILL 2>/dev/null
 	if [ "$FAILS" -gt 0 ] && [ -d "$RUNDIR" ]; then
 		for f in "$RUNDIR"/*.log "$RUNDIR"/console/*.log "$RUNDIR"/pvdm/*.log; do
 			[ -f "$f" ] && { echo "--- $f"; tail -n 30 "$f"; }
@@ -101,7 +101,20 @@ daemon_fds() { ls "/proc/$(cat "$RUNDIR/$1.pid")/fd" | wc -l; }
 # closes a domain's descriptors when it notices the domain gone, which can
 # be after pvctl returned: poll it with wait_until.
 fds_at_most() { [ "$(daemon_fds "$1")" -le "$2" ]; }
-runners() { pgrep -f "pvhv-runner .*--chroot $RUNDIR/empty" | wc -l; }
+# runner_pids [DIR]: the runners of a run directory (default ours):
+# pvhv-runner processes chrooted into DIR/empty, which may have been
+# removed. Their command lines name no path: the guest could read it.
+runner_pids() {
+	local dir=${1:-$RUNDIR} p root
+	for p in $(pgrep -x pvhv-runner); do
+		root=$(readlink "/proc/$p/root" 2>/dev/null)
+		case "$root" in
+		"$dir/empty" | "$dir/empty (deleted)") echo "$p" ;;
+		esac
+	done
+	return 0
+}
+runners() { runner_pids "$@" | wc -l; }
 
 start_host() {
 	"$PVCTL" host start "$@" >/dev/null || { fail "host start"; exit 1; }

@@ -194,14 +194,14 @@ dir=$(sed -n 's/^pvbench: private host in \(.*\) (removed on exit)$/\1/p' "$RUND
 check "it named its private run directory" test -n "$dir" -a -d "$dir"
 hvpid=$(cat "$dir/pvhv.pid" 2>/dev/null)
 check "its pvhv runs" test -n "$hvpid" -a -d "/proc/$hvpid"
-its_runner() { pgrep -f "pvhv-runner .*--chroot $dir/empty" >/dev/null; }
+its_runner() { [ "$(runners "$dir")" -gt 0 ]; }
 check "a guest of it runs" wait_until 120 its_runner
 kill -TERM "$pid"
 wait "$pid"
 rc=$?
 check "stopped by SIGTERM, it exits non-zero ($rc)" test "$rc" != 0
 check "its run directory is removed" test ! -e "$dir"
-check "no runner of it is left" test "$(pgrep -fc "pvhv-runner .*--chroot $dir/empty")" = 0
+check "no runner of it is left" test "$(runners "$dir")" = 0
 check "its pvhv is gone" test ! -d "/proc/$hvpid"
 
 finish

@@ -4,7 +4,9 @@
  * same entry points the hypercall dispatcher uses. Every case a hostile
  * guest could try is here: bad ports, foreign ports, floods, grants for
  * someone else, writable maps of read-only grants, stale handles, copies
- * past a page, and a granter destroyed while mapped.
+ * past a page, a granter destroyed while mapped, a guest that makes dom0
+ * map all it can, and handles out of range, unmapped twice or held by
+ * another connection or domain.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -61,13 +63,17 @@ static void setup(void)
 	memset(&hv, 0, sizeof(hv));
 	hv.epfd = epoll_create1(0);
 	hv.rundir = "/tmp";
+	CU_ASSERT_FATAL(hv_dom0_init() == 0);
 	a = new_domain(1);
 	b = new_domain(2);
 }
 
 static void teardown(void)
 {
+	hv_gnttab_destroy(&hv.dom0);	/* first: a granter dom0 maps would stay dying */
 	hv_domain_destroy_all();
+	hv_evtchn_destroy(&hv.dom0);
+	hv_gnttab_free(&hv.dom0);
 	close(hv.epfd);
 }
 
@@ -462,6 +468,182 @@ static void test_revoke_on_restart(void)
 	teardown();
 }
 
+/* --- dom0's maptrack: handles, shares, hostile handles, copy budget --- */
+
+#define SHARE	(4 * 512)	/* new_domain()'s max_grant_frames of entries */
+
+/* Dom0's daemons, as pvhv's control connections: only their addresses matter. */
+static const int conn1, conn2;
+
+static int16_t dom0_map(const void *conn, uint32_t domid, grant_ref_t ref, uint32_t *h)
+{
+	uint64_t offset;
+	uint32_t handle;
+	int memfd;
+	int16_t st = (int16_t)hv_dom0_map(conn, domid, ref, false, &handle, &offset, &memfd);
+
+	if (h)
+		*h = handle;
+	return st;
+}
+
+static void test_dom0_share(void)
+{
+	struct hv_domain *c;
+	uint32_t h, first;
+
+	setup();
+	grant(a, 10, 0, 500, false);
+	grant(b, 10, 0, 500, false);
+	/* a hands one ref to dom0 again and again: dom0 maps it up to a's share. */
+	CU_ASSERT_EQUAL(dom0_map(&conn1, 1, 10, &first), GNTST_okay);
+	for (unsigned int i = 1; i < SHARE; i++)
+		CU_ASSERT_EQUAL_FATAL(dom0_map(&conn1, 1, 10, NULL), GNTST_okay);
+	CU_ASSERT_EQUAL(a->dom0_maps, SHARE);
+	CU_ASSERT_EQUAL(dom0_map(&conn1, 1, 10, NULL), GNTST_no_space);
+	CU_ASSERT_EQUAL(dom0_map(&conn2, 1, GNTTAB_RESERVED_XENSTORE, NULL), GNTST_no_space);
+	/* b's grants and rings are b's share: untouched. */
+	CU_ASSERT_EQUAL(dom0_map(&conn2, 2, GNTTAB_RESERVED_XENSTORE, NULL), GNTST_okay);
+	CU_ASSERT_EQUAL(dom0_map(&conn2, 2, GNTTAB_RESERVED_CONSOLE, NULL), GNTST_okay);
+	CU_ASSERT_EQUAL(dom0_map(&conn1, 2, 10, NULL), GNTST_okay);
+	CU_ASSERT_EQUAL(b->dom0_maps, 3);
+	/* So are a new guest's: it can start while a's share is full. */
+	c = new_domain(3);
+	CU_ASSERT_EQUAL(dom0_map(&conn2, 3, GNTTAB_RESERVED_XENSTORE, &h), GNTST_okay);
+	CU_ASSERT_EQUAL(c->dom0_maps, 1);
+	/* One unmap gives a one map back. */
+	CU_ASSERT_EQUAL(hv_dom0_unmap(&conn1, first), GNTST_okay);
+	CU_ASSERT_EQUAL(a->dom0_maps, SHARE - 1);
+	CU_ASSERT_EQUAL(dom0_map(&conn1, 1, 10, &h), GNTST_okay);
+	CU_ASSERT_EQUAL(h, first);			/* the freed handle, reused */
+	/* A connection that closes releases its mappings and a's share with them. */
+	hv_dom0_release(&conn1);
+	CU_ASSERT_EQUAL(a->dom0_maps, 0);
+	CU_ASSERT_EQUAL(a->gnt_pins, 0);
+	CU_ASSERT_EQUAL(gt(a)[10].flags, GTF_permit_access);
+	CU_ASSERT_EQUAL(b->dom0_maps, 2);		/* conn2's stay */
+	CU_ASSERT_EQUAL(dom0_map(&conn1, 1, 10, NULL), GNTST_okay);
+	teardown();
+}
+
+static void test_handle_reuse(void)
+{
+	grant_handle_t h[4], again;
+	unsigned int n = 0;
+
+	setup();
+	grant(a, 10, 2, 500, false);
+	for (int i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL(map(b, 1, 10, GNTMAP_host_map, &h[i]), GNTST_okay);
+	CU_ASSERT(h[0] != h[1] && h[1] != h[2] && h[2] != h[3]);
+	CU_ASSERT_EQUAL(unmap(b, h[2]), GNTST_okay);
+	CU_ASSERT_EQUAL(unmap(b, h[1]), GNTST_okay);
+	CU_ASSERT_EQUAL(map(b, 1, 10, GNTMAP_host_map, &again), GNTST_okay);
+	CU_ASSERT_EQUAL(again, h[1]);			/* the last freed first */
+	CU_ASSERT_EQUAL(map(b, 1, 10, GNTMAP_host_map, &again), GNTST_okay);
+	CU_ASSERT_EQUAL(again, h[2]);
+	hv_gnttab_release_maps(b);
+	CU_ASSERT_EQUAL(a->gnt_pins, 0);
+	/* A guest's own maptrack: 4096 handles, then no_space until one is freed. */
+	while (map(b, 1, 10, GNTMAP_host_map | GNTMAP_readonly, &again) == GNTST_okay)
+		n++;
+	CU_ASSERT_EQUAL(n, 4096);
+	CU_ASSERT_EQUAL(map(b, 1, 10, GNTMAP_host_map, NULL), GNTST_no_space);
+	CU_ASSERT_EQUAL(unmap(b, 77), GNTST_okay);
+	CU_ASSERT_EQUAL(map(b, 1, 10, GNTMAP_host_map, &again), GNTST_okay);
+	CU_ASSERT_EQUAL(again, 77);
+	CU_ASSERT_EQUAL(a->dom0_maps, 0);		/* guests' mappings are not dom0's */
+	teardown();
+}
+
+static void test_hostile_handles(void)
+{
+	grant_handle_t ga;
+	uint32_t h;
+
+	setup();
+	grant(a, 10, 0, 500, false);
+	grant(b, 11, 1, 501, false);
+	CU_ASSERT_EQUAL(dom0_map(&conn1, 1, 10, &h), GNTST_okay);
+	/* Dom0: out of range, never used, another connection's, twice. */
+	CU_ASSERT_EQUAL(hv_dom0_unmap(&conn1, UINT32_MAX), GNTST_bad_handle);
+	CU_ASSERT_EQUAL(hv_dom0_unmap(&conn1, h + 1), GNTST_bad_handle);
+	CU_ASSERT_EQUAL(hv_dom0_unmap(&conn1, 1u << 24), GNTST_bad_handle);
+	CU_ASSERT_EQUAL(hv_dom0_unmap(&conn2, h), GNTST_bad_handle);
+	CU_ASSERT_EQUAL(a->dom0_maps, 1);		/* conn2 released nothing */
+	CU_ASSERT_EQUAL(hv_dom0_unmap(&conn1, h), GNTST_okay);
+	CU_ASSERT_EQUAL(hv_dom0_unmap(&conn1, h), GNTST_bad_handle);
+	CU_ASSERT_EQUAL(a->dom0_maps, 0);
+	/* A guest: another domain's handle names nothing in its own maptrack. */
+	CU_ASSERT_EQUAL(map(a, 2, 11, GNTMAP_host_map, &ga), GNTST_okay);
+	CU_ASSERT_EQUAL(unmap(b, ga), GNTST_bad_handle);
+	CU_ASSERT_EQUAL(b->gnt_pins, 1);
+	CU_ASSERT_EQUAL(unmap(b, UINT32_MAX), GNTST_bad_handle);
+	CU_ASSERT_EQUAL(unmap(a, ga + 1), GNTST_bad_handle);	/* past the slots used */
+	CU_ASSERT_EQUAL(unmap(a, ga), GNTST_okay);
+	CU_ASSERT_EQUAL(unmap(a, ga), GNTST_bad_handle);	/* on the free list now */
+	CU_ASSERT_EQUAL(b->gnt_pins, 0);
+	teardown();
+}
+
+/* Revoked mappings count against their granter until unmapped, never against a successor. */
+static void test_revoked_share(void)
+{
+	struct hv_domain *again;
+	uint32_t h;
+
+	setup();
+	grant(a, 10, 0, 500, false);
+	CU_ASSERT_EQUAL(dom0_map(&conn1, 1, 10, &h), GNTST_okay);
+	hv_gnttab_revoke_foreign(a);			/* a restarts */
+	CU_ASSERT_EQUAL(a->dom0_maps, 1);
+	hv_domain_destroy(a);				/* then is destroyed: nothing pinned */
+	CU_ASSERT_PTR_NULL(hv_domain_by_id(1));
+	again = new_domain(1);				/* the same domid, a new domain */
+	CU_ASSERT_EQUAL(again->dom0_maps, 0);
+	CU_ASSERT_EQUAL(hv_dom0_unmap(&conn1, h), GNTST_okay);
+	CU_ASSERT_EQUAL(again->dom0_maps, 0);
+	teardown();
+}
+
+static void test_copy_budget(void)
+{
+	static gnttab_copy_t ops[64];
+	unsigned int done = 0;
+
+	setup();
+	grant(a, 30, 2, 600, true);
+	for (int i = 0; i < 64; i++)
+		ops[i] = (gnttab_copy_t){ .source = { .u.ref = 30, .domid = 1 },
+			.dest = { .u.gmfn = 700 + i, .domid = DOMID_SELF }, .len = 4096,
+			.flags = GNTCOPY_source_gref };
+	memcpy(b->mem + ARG, ops, sizeof(ops));
+	CU_ASSERT_EQUAL(hv_gnttab_op(b, GNTTABOP_copy, ARG, 64), 0);
+	memcpy(ops, b->mem + ARG, sizeof(ops));
+	/* 128 KiB per hypercall: the first 32 pages, the rest left for later, in order. */
+	while (done < 64 && ops[done].status == GNTST_okay)
+		done++;
+	CU_ASSERT_EQUAL(done, 32);
+	for (int i = 32; i < 64; i++)
+		CU_ASSERT_EQUAL(ops[i].status, GNTST_eagain);
+	CU_ASSERT_EQUAL(a->gnt_pins, 0);
+	/* The guest sends the rest again. */
+	memcpy(b->mem + ARG, ops + 32, 32 * sizeof(ops[0]));
+	CU_ASSERT_EQUAL(hv_gnttab_op(b, GNTTABOP_copy, ARG, 32), 0);
+	memcpy(ops + 32, b->mem + ARG, 32 * sizeof(ops[0]));
+	for (int i = 32; i < 64; i++)
+		CU_ASSERT_EQUAL(ops[i].status, GNTST_okay);
+	/* Failed copies move nothing and take none of the budget. */
+	for (int i = 0; i < 64; i++)
+		ops[i].len = i < 48 ? 8000 : 4096;
+	memcpy(b->mem + ARG, ops, sizeof(ops));
+	CU_ASSERT_EQUAL(hv_gnttab_op(b, GNTTABOP_copy, ARG, 64), 0);
+	memcpy(ops, b->mem + ARG, sizeof(ops));
+	CU_ASSERT_EQUAL(ops[0].status, GNTST_bad_copy_arg);
+	CU_ASSERT_EQUAL(ops[63].status, GNTST_okay);
+	teardown();
+}
+
 int main(void)
 {
 	CU_TestInfo ev_tests[] = {
@@ -479,6 +661,11 @@ int main(void)
 		{ "setup_table and query_size", test_setup_table },
 		{ "a granter destroyed while mapped is dying until unmapped", test_destroy_while_mapped },
 		{ "a restart revokes others' mappings", test_revoke_on_restart },
+		{ "dom0 maps a guest's grants within that guest's share", test_dom0_share },
+		{ "handles are indices, reused from a free list", test_handle_reuse },
+		{ "hostile handles: out of range, twice, another's", test_hostile_handles },
+		{ "revoked mappings stay charged, never to a successor", test_revoked_share },
+		{ "a copy batch moves at most 128 KiB per hypercall", test_copy_budget },
 		CU_TEST_INFO_NULL,
 	};
 	CU_SuiteInfo suites[] = {

@@ -110,6 +110,37 @@ static void test_segments_and_rex(void)
 	CU_ASSERT(in.size == 2 && in.len == 3);
 }
 
+/*
+ * REX.W against 0x66 (SDM vol. 1 3.6.1: REX.W takes precedence). These
+ * opcodes have no 64-bit form, so REX.W leaves the default 32 bits; a REX
+ * counts only right before the opcode, so of several the last one decides.
+ */
+static void test_rex_w_over_opsize(void)
+{
+	static const struct { uint8_t code[5]; uint8_t len, size; } cases[] = {
+		{ { 0x66, 0x48, 0xed }, 3, 4 },		/* in (%dx),%eax */
+		{ { 0x66, 0x48, 0xef }, 3, 4 },		/* out %eax,(%dx) */
+		{ { 0x66, 0x4f, 0xe5, 0x71 }, 4, 4 },	/* REX.WRXB: in $0x71,%eax */
+		{ { 0x66, 0x48, 0xe7, 0x80 }, 4, 4 },	/* out %eax,$0x80 */
+		{ { 0x66, 0x48, 0x6d }, 3, 4 },		/* insl */
+		{ { 0xf3, 0x66, 0x48, 0x6f }, 4, 4 },	/* rep outsl */
+		{ { 0x66, 0x48, 0xec }, 3, 1 },		/* byte forms stay bytes */
+		{ { 0x66, 0x40, 0xed }, 3, 2 },		/* REX without W: in %ax */
+		{ { 0x66, 0x47, 0xed }, 3, 2 },
+		{ { 0x48, 0x66, 0xed }, 3, 2 },		/* REX before 0x66: ignored */
+		{ { 0x66, 0x48, 0x40, 0xed }, 4, 2 },	/* the last REX has no W */
+		{ { 0x66, 0x40, 0x48, 0xed }, 4, 4 },	/* the last REX has W */
+		{ { 0x48, 0x66, 0x48, 0x6d }, 4, 4 },
+	};
+	struct pio_insn in;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CU_ASSERT_EQUAL_FATAL(dec(cases[i].code, cases[i].len, &in), PIO_OK);
+		CU_ASSERT_EQUAL(in.len, cases[i].len);
+		CU_ASSERT_EQUAL(in.size, cases[i].size);
+	}
+}
+
 static void test_refused(void)
 {
 	static const uint8_t lock_out[] = { 0xf0, 0xee };
@@ -188,6 +219,7 @@ int main(void)
 		{ "every in/out/ins/outs form", test_every_form },
 		{ "rep and address-size prefixes", test_rep_and_address_size },
 		{ "segment overrides and REX", test_segments_and_rex },
+		{ "REX.W over 0x66", test_rex_w_over_opsize },
 		{ "lock and fs/gs forms refused", test_refused },
 		{ "other instructions", test_not_io },
 		{ "truncated at every byte", test_truncated },

@@ -103,11 +103,9 @@ void th_set_reading(struct xs_conn *c, bool on)
 	m->reading = on;
 }
 
-int th_feed(struct xs_store *st, struct xs_conn *c, const void *buf,
-	    size_t len)
+void th_queue(struct xs_conn *c, const void *buf, size_t len)
 {
 	struct memconn *m = c->tp_priv;
-	int rc;
 
 	m->in = realloc(m->in, m->in_len - m->in_off + len + 1);
 	memmove(m->in, m->in + m->in_off, m->in_len - m->in_off);
@@ -115,7 +113,18 @@ int th_feed(struct xs_store *st, struct xs_conn *c, const void *buf,
 	m->in_off = 0;
 	memcpy(m->in + m->in_len, buf, len);
 	m->in_len += len;
+}
+
+int th_feed(struct xs_store *st, struct xs_conn *c, const void *buf,
+	    size_t len)
+{
+	int rc;
+
+	th_queue(c, buf, len);
+	/* Each feed is a round of the loop, a millisecond after the last. */
+	st->now_ns += 1000000;
 	do {
+		st->round++;
 		rc = xs_conn_handle_input(st, c);
 	} while (rc == 1);
 	return rc;

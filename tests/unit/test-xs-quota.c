@@ -236,6 +236,22 @@ static void test_report(void)
 	CU_ASSERT_STRING_EQUAL(th_result(&r), "ENOENT");
 	th_req(st, d0, XS_CONTROL, 0, &r, "nonsense", NULL);
 	CU_ASSERT_STRING_EQUAL(th_result(&r), "EINVAL");
+	/* quota set NAME N, dom0 only. */
+	th_req(st, d0, XS_CONTROL, 0, &r, "quota", "set", "request-rate", "50",
+	       NULL);
+	CU_ASSERT_STRING_EQUAL(th_result(&r), "OK");
+	CU_ASSERT_EQUAL(st->quota[XS_Q_RATE], 50);
+	th_req(st, d0, XS_CONTROL, 0, &r, "quota", NULL);
+	CU_ASSERT(strstr(r.data, "request-rate=50") != NULL);
+	CU_ASSERT(strstr(r.data, "rate-limited 0") != NULL);
+	th_req(st, d0, XS_CONTROL, 0, &r, "quota", "set", "no-such", "1", NULL);
+	CU_ASSERT_STRING_EQUAL(th_result(&r), "EINVAL");
+	th_req(st, d0, XS_CONTROL, 0, &r, "quota", "set", "watches", NULL);
+	CU_ASSERT_STRING_EQUAL(th_result(&r), "EINVAL");
+	th_req(st, th_conn(st, 9, false), XS_CONTROL, 0, &r, "quota", "set",
+	       "watches", "1000", NULL);
+	CU_ASSERT_STRING_EQUAL(th_result(&r), "EACCES");
+	CU_ASSERT_EQUAL(st->quota[XS_Q_WATCHES], 128);
 	th_store_free(st);
 }
 

@@ -2,8 +2,10 @@
  * test-xs-ring.c: the guest ring page, with a page in memory.
  *
  * Corrupt indices (prod = cons + size + 1, rsp_cons ahead of rsp_prod),
- * wrap-around, reconnect, an oversize message, and INTRODUCE/RELEASE end to
- * end through fake xs_ring_ops standing in for pvhv.
+ * wrap-around, reconnect, an oversize message, consumption published only
+ * for answered requests, attaching to a page a previous daemon served, and
+ * INTRODUCE/RELEASE end to end through fake xs_ring_ops standing in for
+ * pvhv.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +67,8 @@ static void test_basic_and_wrap(void)
 		guest_send(intf, data, sizeof(data));
 		CU_ASSERT_EQUAL(xs_ring_read(r, buf, sizeof(buf)), 700);
 		CU_ASSERT(memcmp(buf, data, sizeof(data)) == 0);
+		xs_ring_msg_done(r);
+		xs_ring_settle(r);
 		CU_ASSERT_EQUAL(intf->req_cons, intf->req_prod);
 		CU_ASSERT_EQUAL(xs_ring_write(r, data, sizeof(data)), 700);
 		CU_ASSERT_EQUAL(guest_recv(intf, buf, sizeof(buf)), 700);
@@ -132,7 +136,77 @@ static void test_free_running_indices(void)
 	for (i = 0; i < 3; i++) {
 		guest_send(intf, "0123456789", 10);
 		CU_ASSERT_EQUAL(xs_ring_read(r, buf, sizeof(buf)), 10);
+		xs_ring_msg_done(r);
+		xs_ring_settle(r);
 	}
+	xs_ring_destroy(r);
+	free(intf);
+}
+
+/*
+ * Consumption is published only for handled requests whose replies are
+ * written, so a daemon attaching to the page after a crash reads again
+ * what was not answered.
+ */
+static void test_late_publication_and_attach(void)
+{
+	struct xenstore_domain_interface *intf = calloc(1, 4096);
+	struct xs_ring *r = xs_ring_create(intf, count_notify, NULL);
+	char buf[64];
+
+	guest_send(intf, "first", 5);
+	CU_ASSERT_EQUAL(xs_ring_read(r, buf, sizeof(buf)), 5);
+	xs_ring_msg_done(r);
+	xs_ring_settle(r);
+	CU_ASSERT_EQUAL(intf->req_cons, 5);
+	/* Read, not yet answered: the page still holds it... */
+	guest_send(intf, "second", 6);
+	CU_ASSERT_EQUAL(xs_ring_read(r, buf, sizeof(buf)), 6);
+	CU_ASSERT_EQUAL(intf->req_cons, 5);
+	xs_ring_settle(r);	/* nothing handled since: nothing moves */
+	CU_ASSERT_EQUAL(intf->req_cons, 5);
+	CU_ASSERT_EQUAL(xs_ring_write(r, "reply1", 6), 6);
+	/* ...so a daemon that died now is followed by one that reads it. */
+	xs_ring_destroy(r);
+	r = xs_ring_attach(intf, count_notify, NULL);
+	CU_ASSERT_EQUAL(intf->error, XENSTORE_ERROR_NONE);
+	CU_ASSERT_EQUAL(xs_ring_read(r, buf, sizeof(buf)), 6);
+	CU_ASSERT(memcmp(buf, "second", 6) == 0);
+	/* Replies continue after those already in the ring. */
+	CU_ASSERT_EQUAL(xs_ring_write(r, "reply2", 6), 6);
+	CU_ASSERT_EQUAL(intf->rsp_prod, 12);
+	CU_ASSERT_EQUAL(guest_recv(intf, buf, sizeof(buf)), 12);
+	CU_ASSERT(memcmp(buf, "reply1reply2", 12) == 0);
+	xs_ring_msg_done(r);
+	xs_ring_settle(r);
+	CU_ASSERT_EQUAL(intf->req_cons, 11);
+	xs_ring_destroy(r);
+	/* A page with impossible indices breaks the ring at once. */
+	intf->req_prod = intf->req_cons + XENSTORE_RING_SIZE + 1;
+	r = xs_ring_attach(intf, count_notify, NULL);
+	CU_ASSERT_EQUAL(intf->error, XENSTORE_ERROR_RINGIDX);
+	CU_ASSERT_EQUAL(xs_ring_read(r, buf, sizeof(buf)), -EIO);
+	xs_ring_destroy(r);
+	free(intf);
+}
+
+static void test_whole_replies_and_long_requests(void)
+{
+	struct xenstore_domain_interface *intf = calloc(1, 4096);
+	struct xs_ring *r = xs_ring_create(intf, count_notify, NULL);
+	static char big[XENSTORE_RING_SIZE], out[XENSTORE_RING_SIZE];
+
+	/* A reply that fits the ring goes whole or waits. */
+	CU_ASSERT_EQUAL(xs_ring_write(r, big, 1000), 1000);
+	CU_ASSERT_EQUAL(xs_ring_write(r, big, 100), 0);
+	CU_ASSERT_EQUAL(guest_recv(intf, out, 500), 500);
+	CU_ASSERT_EQUAL(xs_ring_write(r, big, 100), 100);
+	/* A request as long as the ring: the guest must get room to go on. */
+	guest_send(intf, big, XENSTORE_RING_SIZE);
+	CU_ASSERT_EQUAL(xs_ring_read(r, out, sizeof(out)), XENSTORE_RING_SIZE);
+	CU_ASSERT_EQUAL(intf->req_cons, 0);
+	CU_ASSERT_EQUAL(xs_ring_read(r, out, sizeof(out)), 0);
+	CU_ASSERT_EQUAL(intf->req_cons, XENSTORE_RING_SIZE);
 	xs_ring_destroy(r);
 	free(intf);
 }
@@ -287,6 +361,8 @@ static CU_TestInfo tests[] = {
 	{ "req_prod = cons + size + 1", test_corrupt_req_prod },
 	{ "rsp_cons ahead of rsp_prod", test_corrupt_rsp_cons },
 	{ "free-running indices", test_free_running_indices },
+	{ "late publication; attach after a crash", test_late_publication_and_attach },
+	{ "whole replies; requests longer than the ring", test_whole_replies_and_long_requests },
 	{ "INTRODUCE/RELEASE with ring ops", test_introduce_end_to_end },
 	{ "INTRODUCE when mapping fails", test_introduce_map_fails },
 	CU_TEST_INFO_NULL,

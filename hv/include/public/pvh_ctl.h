@@ -156,10 +156,12 @@ struct pvh_ctl_host {
  * clear it). EVTCHN_NOTIFY sends on a dom0 port and has no reply, so a
  * backend can notify without waiting.
  *
- * GNT_MAP validates a grant exactly as for a guest mapper (domid 0) and
- * answers with a handle, the frame's byte offset in the granter's memory
- * and, attached, the granter's memory descriptor to mmap at that offset
- * (dom0 is trusted, as Xen's gntdev users are). Unmap the page before
+ * GNT_MAP validates a grant exactly as for a guest mapper (domid 0),
+ * within the granter's share of dom0's mappings (max_grant_frames * 512
+ * of its grants; past it GNTST_no_space), and answers with a handle,
+ * the frame's byte offset in the granter's memory and, attached, the
+ * granter's memory descriptor to mmap at that offset (dom0 is trusted,
+ * as Xen's gntdev users are). Unmap the page before
  * GNT_UNMAP; a destroyed granter stays dying until then.
  */
 struct pvh_ctl_evtchn {

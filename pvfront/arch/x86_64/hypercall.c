@@ -64,7 +64,6 @@ struct linux_cmsg_fd {
 	int32_t pad;
 };
 
-#define ARCH_SYS_close		3
 #define ARCH_SYS_recvmsg	47
 
 /* The descriptor the last reply carried (pvh_trap.h's fast path), or -1. */

@@ -3,9 +3,10 @@
  *
  * pvos runs as the only code of a sandboxed Linux process, so "the machine"
  * is the user-mode instruction set plus the system calls the sandbox
- * allows. Raw system calls live here so that the one place that may issue
- * them is easy to audit: the hypercall transport and the escape workload
- * (which exists to prove the sandbox kills anything else).
+ * allows. Raw system calls live here so that the places that may issue
+ * them are easy to audit: the hypercall transport, and the escape and
+ * memscan workloads (which exist to prove what the sandbox refuses and
+ * what it leaves readable).
  */
 #ifndef PVOS_ARCH_H
 #define PVOS_ARCH_H
@@ -16,6 +17,7 @@
 #define ARCH_SYS_read		0
 #define ARCH_SYS_write		1
 #define ARCH_SYS_open		2
+#define ARCH_SYS_close		3
 #define ARCH_SYS_mmap		9
 #define ARCH_SYS_socket		41
 #define ARCH_SYS_execve		59

@@ -35,6 +35,7 @@ struct workload {
 
 __attribute__((noreturn)) void workload_hello(void);
 __attribute__((noreturn)) void workload_escape(void);
+__attribute__((noreturn)) void workload_memscan(void);
 __attribute__((noreturn)) void workload_spin(void);
 __attribute__((noreturn)) void workload_idle(void);
 __attribute__((noreturn)) void workload_timer(void);
@@ -52,7 +53,12 @@ __attribute__((noreturn)) void workload_blkbench(void);
 __attribute__((noreturn)) void workload_pio_test(void);
 __attribute__((noreturn)) void workload_blk_hostile(void);
 __attribute__((noreturn)) void workload_blk_cycle(void);
+__attribute__((noreturn)) void workload_blk_grants(void);
+__attribute__((noreturn)) void workload_blk_rounds(void);
+__attribute__((noreturn)) void workload_gnt_flood(void);
+__attribute__((noreturn)) void workload_hcall_probe(void);
 __attribute__((noreturn)) void workload_net_echo(void);
 __attribute__((noreturn)) void workload_net_hostile(void);
+__attribute__((noreturn)) void workload_xs_flood(void);
 
 #endif /* PVOS_KERNEL_H */

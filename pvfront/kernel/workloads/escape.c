@@ -1,10 +1,17 @@
 /*
- * escape.c: init=escape escape=open|socket|ptrace|execve|mmap.
+ * escape.c: init=escape escape=open|socket|ptrace|execve|mmap, and
+ * escape=write-fd|close-fd fd=N.
  *
  * The guest tries one host system call the sandbox must forbid. The
  * expected outcome is that the host kills the domain at the call, and pvhv
  * reports it crashed naming the call. If the call returns instead, the
  * sandbox has failed: say so loudly and crash the domain.
+ *
+ * write-fd and close-fd aim at a descriptor the filter must refuse, given
+ * as a full 64-bit number: the kernel reads a descriptor argument as an
+ * unsigned int, so (1 << 32) | 2 is fd 2 (the runner's stderr) to it, and a
+ * filter that compared all 64 bits would let it through. write-fd writes
+ * WRITE_FD_TEXT, which a test can look for wherever it might have landed.
  */
 #include <stddef.h>
 
@@ -21,6 +28,8 @@
 #define LINUX_PTRACE_TRACEME	0
 #define LINUX_PROT_RW		0x3
 #define LINUX_MAP_PRIVATE_ANON	0x22
+
+#define WRITE_FD_TEXT		"escape: high-fd write reached its target\n"
 
 struct escape {
 	const char *name;
@@ -60,6 +69,29 @@ static long escape_mmap(void)
 			     LINUX_MAP_PRIVATE_ANON, -1, 0);
 }
 
+/* The fd= value, or ~0 (no descriptor at all) if it is missing or bad. */
+static long fd_arg(void)
+{
+	uint64_t fd;
+
+	if (cmdline_get_u64("fd", ~0ull, 0, ~0ull, &fd) < 0)
+		return -1;
+	return (long)fd;
+}
+
+static long escape_write_fd(void)
+{
+	static const char text[] = WRITE_FD_TEXT;
+
+	return arch_syscall6(ARCH_SYS_write, fd_arg(), (long)text,
+			     sizeof(text) - 1, 0, 0, 0);
+}
+
+static long escape_close_fd(void)
+{
+	return arch_syscall6(ARCH_SYS_close, fd_arg(), 0, 0, 0, 0, 0);
+}
+
 static const struct escape escapes[] = {
 	{ "open", "open(\"/etc/passwd\", O_RDONLY)", escape_open },
 	{ "socket", "socket(AF_INET, SOCK_STREAM, 0)", escape_socket },
@@ -67,6 +99,8 @@ static const struct escape escapes[] = {
 	{ "execve", "execve(\"/bin/sh\")", escape_execve },
 	{ "mmap", "mmap(NULL, 4096, PROT_READ|PROT_WRITE, "
 		  "MAP_PRIVATE|MAP_ANONYMOUS)", escape_mmap },
+	{ "write-fd", "write(fd=, text)", escape_write_fd },
+	{ "close-fd", "close(fd=)", escape_close_fd },
 };
 
 void workload_escape(void)

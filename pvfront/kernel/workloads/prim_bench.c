@@ -40,17 +40,6 @@ static uint64_t median(unsigned int n)
 	return bench_median(samples, n);
 }
 
-static domid_t own_domid(void)
-{
-	struct evtchn_status st;
-	evtchn_port_t p;
-
-	if (evtchn_alloc_unbound(DOMID_SELF, &p) < 0 || evtchn_status(p, &st) < 0)
-		panic("prim-bench: cannot learn our domid");
-	evtchn_close(p);
-	return st.u.unbound.dom;
-}
-
 static volatile unsigned int arrivals;
 
 static void on_event(evtchn_port_t port, void *data)
@@ -198,7 +187,7 @@ void workload_prim_bench(void)
 		panic("prim-bench: needs memory and a grant table");
 	if (cmdline_get_u64("poll_us", 0, 0, 10000, &poll_us) < 0)
 		panic("prim-bench: poll_us= must be 0..10000");
-	self = own_domid();
+	self = bench_own_domid();
 	bench_loopback();
 	bench_map(self, pages);
 	bench_copy(self, pages);
