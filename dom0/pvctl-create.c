@@ -205,13 +205,17 @@ static int dry_run(const struct prepared *p, const char *file)
 	return 0;
 }
 
+/* Takes back a create that failed half-way: nothing of the domain stays. */
 static void undo_create(uint32_t domid)
 {
-	struct pvh_ctl_dom sel;
-	char err[400];
+	struct pvh_ctl_dominfo d;
+	char id[16];
 
-	snprintf(sel.dom, sizeof(sel.dom), "%u", domid);
-	pvctl_call_quiet(PVH_CTL_DESTROY, &sel, sizeof(sel), -1, NULL, 0, NULL, err, sizeof(err));
+	snprintf(id, sizeof(id), "%u", domid);
+	if (pvctl_dominfo(id, &d, true) == 0) {
+		pvctl_destroy_wait(&d, PVCTL_GONE_TIMEOUT_S);
+		return;
+	}
 	pvctl_xs_release(domid);
 	pvctl_dm_stop(domid);
 }

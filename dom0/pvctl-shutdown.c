@@ -6,8 +6,10 @@
  * answer; pvctl says so rather than waiting for nothing.
  *
  * --wait waits for the domain to stop running (for reboot: to have
- * restarted), up to --timeout seconds (default 60). --force destroys the
- * domain when it does not answer in time, or at once when it cannot.
+ * restarted), up to --timeout seconds (default 60); a domain that goes
+ * away (on_poweroff=destroy) has stopped once nothing of it is left, as
+ * pvctl destroy waits for it. --force destroys the domain when it does
+ * not answer in time, or at once when it cannot.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -64,34 +66,40 @@ static bool has_feature(struct xs_handle *h, uint32_t domid, const char *what)
 
 static int destroy(const struct pvh_ctl_dominfo *d)
 {
-	struct pvh_ctl_dom sel;
-
-	snprintf(sel.dom, sizeof(sel.dom), "%u", d->domid);
-	if (pvctl_call(PVH_CTL_DESTROY, &sel, sizeof(sel), -1, NULL, 0, NULL) < 0)
+	if (pvctl_destroy_wait(d, PVCTL_GONE_TIMEOUT_S) < 0)
 		return 1;
-	pvctl_xs_release(d->domid);
 	printf("Domain %s destroyed.\n", d->name);
 	return 0;
 }
 
-/* True once the request has been carried out. */
-static bool done(const struct pvh_ctl_dominfo *before, bool reboot)
+/* Whether the request was carried out; *gone_out when the domain no longer exists. */
+static bool done(const struct pvh_ctl_dominfo *before, bool reboot, bool *gone_out)
 {
 	struct pvh_ctl_dominfo now;
 
-	if (pvctl_dominfo(before->name, &now, true) < 0 || now.domid != before->domid)
-		return true;	/* gone: on_poweroff=destroy */
+	*gone_out = pvctl_dominfo(before->name, &now, true) < 0 || now.domid != before->domid ||
+		    now.state == PVH_STATE_DYING;
+	if (*gone_out)
+		return true;	/* on_poweroff=destroy */
 	if (reboot)
 		return now.restarts != before->restarts || now.state != PVH_STATE_RUNNING;
 	return now.state != PVH_STATE_RUNNING && now.state != PVH_STATE_PAUSED;
 }
 
-static int wait_for(const struct pvh_ctl_dominfo *d, const struct opts *o, bool reboot)
+/*
+ * A domain that went away (on_poweroff=destroy) counts as shut down once
+ * nothing of it is left, as after pvctl destroy.
+ */
+static int wait_for(const struct pvh_ctl_dominfo *d, const struct pvctl_gone *g,
+		    const struct opts *o, bool reboot)
 {
 	struct timespec ts = { 0, POLL_MS * 1000000L };
+	bool gone;
 
 	for (uint64_t waited = 0; waited < (uint64_t)o->timeout_s * 1000; waited += POLL_MS) {
-		if (done(d, reboot)) {
+		if (done(d, reboot, &gone)) {
+			if (gone && pvctl_gone_wait(g, PVCTL_GONE_TIMEOUT_S) < 0)
+				return 1;
 			printf("Domain %s %s.\n", d->name, reboot ? "rebooted" : "shut down");
 			return 0;
 		}
@@ -111,6 +119,7 @@ static int request(int argc, char **argv, const char *cmd, const char *what)
 {
 	bool reboot = strcmp(what, "reboot") == 0;
 	struct pvh_ctl_dominfo d;
+	struct pvctl_gone g;
 	struct xs_handle *h;
 	char err[300], path[96];
 	struct opts o = { 0 };
@@ -140,6 +149,8 @@ static int request(int argc, char **argv, const char *cmd, const char *what)
 			  d.name, reboot ? "reboot" : "poweroff", cmd, d.name);
 		return 1;
 	}
+	if (o.wait)
+		pvctl_gone_init(&g, &d);	/* while its backend directories exist */
 	snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", d.domid);
 	rc = xs_write(h, XBT_NULL, path, what, strlen(what)) ? 0 : -errno;
 	xs_close(h);
@@ -151,7 +162,7 @@ static int request(int argc, char **argv, const char *cmd, const char *what)
 		printf("Asked domain %s to %s.\n", d.name, reboot ? "reboot" : "power off");
 		return 0;
 	}
-	return wait_for(&d, &o, reboot);
+	return wait_for(&d, &g, &o, reboot);
 }
 
 int pvctl_cmd_shutdown(int argc, char **argv)

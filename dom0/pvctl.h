@@ -93,6 +93,9 @@ int pvctl_xs_disk_user(const char *source, bool want_write);
 struct xs_handle *pvctl_xs_open(char *err, size_t errlen);
 int pvctl_xs_introduce(const struct pvctl_xs_domain *x, char *err, size_t errlen);
 void pvctl_xs_release(uint32_t domid);
+/* A domain's top directories: /local/domain/N, /vm/<uuid>, its vbd and vif backends. */
+#define PVCTL_XS_DOM_DIRS	4
+void pvctl_xs_dom_dirs(uint32_t domid, const uint8_t uuid[16], char dirs[PVCTL_XS_DOM_DIRS][96]);
 /* Frontend and backend directories of device KIND ("vbd", "vif") DEVID. */
 void pvctl_xs_dev_paths(uint32_t domid, const char *kind, uint32_t devid, char fdir[96],
 			char bdir[96]);
@@ -111,6 +114,27 @@ int pvctl_xs_get_state(struct xs_handle *h, const char *dir);
 const char *pvctl_xenbus_state_name(int state);
 /* The domid whose vif uses MAC (and its devid), or -1. */
 int pvctl_xs_mac_user(struct xs_handle *h, const uint8_t mac[6], uint32_t *devid_out);
+
+/*
+ * pvctl-dom.c: what is left of a destroyed domain, and the wait until
+ * nothing is (pvhv's entry, XenStore directories, taps, images open in
+ * pvblkback, the device model and its pidfile). pvctl_gone_init() takes
+ * its note while the domain's backend directories still exist.
+ */
+#define PVCTL_GONE_TIMEOUT_S	120
+#define PVCTL_GONE_MAX_IMAGES	8
+struct pvctl_gone {
+	uint32_t domid;
+	uint8_t uuid[16];
+	char name[PVH_NAME_MAX];
+	size_t nimages;
+	char images[PVCTL_GONE_MAX_IMAGES][4096];
+};
+void pvctl_gone_init(struct pvctl_gone *g, const struct pvh_ctl_dominfo *d);
+/* Polls until nothing of the domain is left: 0, or -ETIMEDOUT after naming what is. */
+int pvctl_gone_wait(const struct pvctl_gone *g, uint32_t timeout_s);
+/* Destroys the domain, removes its nodes, stops its device model and waits as above. */
+int pvctl_destroy_wait(const struct pvh_ctl_dominfo *d, uint32_t timeout_s);
 
 /* pvctl-net.c: whether a host bridge exists, with an error naming it. */
 int pvctl_check_bridge(const char *bridge, char *err, size_t errlen);

@@ -446,9 +446,27 @@ int pvctl_xs_mac_user(struct xs_handle *h, const uint8_t mac[6], uint32_t *devid
 	return user;
 }
 
+/* With uuid NULL, the /vm entry is left empty. */
+void pvctl_xs_dom_dirs(uint32_t domid, const uint8_t uuid[16], char dirs[PVCTL_XS_DOM_DIRS][96])
+{
+	char u[37] = "";
+
+	if (uuid)
+		pvctl_uuid_str(uuid, u);
+	snprintf(dirs[0], 96, "/local/domain/%u", domid);
+	snprintf(dirs[1], 96, "%s%s", uuid ? "/vm/" : "", u);
+	snprintf(dirs[2], 96, "/local/domain/0/backend/vbd/%u", domid);
+	snprintf(dirs[3], 96, "/local/domain/0/backend/vif/%u", domid);
+}
+
+/*
+ * Its /vm entry as /local/domain/N/vm names it, the domain's connection
+ * to pvxenstored, then its directories. Idempotent; pvctl_gone_wait()
+ * removes the directories once more after pvhv let the domain go.
+ */
 void pvctl_xs_release(uint32_t domid)
 {
-	char err[200], path[64], *vm;
+	char err[200], dirs[PVCTL_XS_DOM_DIRS][96], path[64], *vm;
 	struct xs_handle *h = pvctl_xs_open(err, sizeof(err));
 	unsigned int len;
 
@@ -460,11 +478,9 @@ void pvctl_xs_release(uint32_t domid)
 		xs_rm(h, XBT_NULL, vm);
 	free(vm);
 	xs_release_domain(h, domid);
-	snprintf(path, sizeof(path), "/local/domain/%u", domid);
-	xs_rm(h, XBT_NULL, path);
-	snprintf(path, sizeof(path), "/local/domain/0/backend/vbd/%u", domid);
-	xs_rm(h, XBT_NULL, path);
-	snprintf(path, sizeof(path), "/local/domain/0/backend/vif/%u", domid);
-	xs_rm(h, XBT_NULL, path);
+	pvctl_xs_dom_dirs(domid, NULL, dirs);
+	for (size_t i = 0; i < PVCTL_XS_DOM_DIRS; i++)
+		if (dirs[i][0])
+			xs_rm(h, XBT_NULL, dirs[i]);
 	xs_close(h);
 }

@@ -62,13 +62,24 @@ static int xs_get_u32(const char *dir, const char *key, uint32_t *out)
 	return xsb_get_u32(bb.dm.xs, dir, key, out);
 }
 
+/* blkif.h: what we offer, written with our first state. */
+static bool put_features(struct blk_dev *d, xs_transaction_t t)
+{
+	return xsb_put(bb.dm.xs, t, d->bpath, "feature-flush-cache", "1") &&
+	       xsb_put(bb.dm.xs, t, d->bpath, "feature-persistent", "%d", bb.opts.max_persistent > 0) &&
+	       xsb_put(bb.dm.xs, t, d->bpath, "feature-max-indirect-segments", "%u", bb.opts.max_indirect) &&
+	       xsb_put(bb.dm.xs, t, d->bpath, "max-ring-page-order", "%u", bb.opts.max_ring_order) &&
+	       xsb_put(bb.dm.xs, t, d->bpath, "multi-queue-max-queues", "%u", bb.opts.max_queues);
+}
+
 /*
  * Our state, written only while the device's directory is still there:
  * in a transaction that first reads its frontend key, so a directory the
  * toolstack or pvxenstored just removed is not brought back as a lone
- * state node (the next reconcile then forgets the device).
+ * state node (the next reconcile then forgets the device). With features,
+ * what we offer goes in the same transaction.
  */
-static void set_state(struct blk_dev *d, int state)
+static void publish_state(struct blk_dev *d, int state, bool features)
 {
 	char path[256];
 
@@ -78,7 +89,8 @@ static void set_state(struct blk_dev *d, int state)
 		xs_transaction_t t = xs_transaction_start(bb.dm.xs);
 		unsigned int len;
 		char *fe = t != XBT_NULL ? xs_read(bb.dm.xs, t, path, &len) : NULL;
-		bool ok = fe && xsb_put(bb.dm.xs, t, d->bpath, "state", "%d", state);
+		bool ok = fe && (!features || put_features(d, t)) &&
+			  xsb_put(bb.dm.xs, t, d->bpath, "state", "%d", state);
 
 		free(fe);
 		if (t == XBT_NULL)
@@ -86,6 +98,11 @@ static void set_state(struct blk_dev *d, int state)
 		if (xs_transaction_end(bb.dm.xs, t, !ok) || !ok || errno != EAGAIN)
 			return;
 	}
+}
+
+static void set_state(struct blk_dev *d, int state)
+{
+	publish_state(d, state, false);
 }
 
 static int open_image(struct blk_dev *d)
@@ -149,11 +166,6 @@ static int probe(struct blk_dev *d)
 		sv_warn("vbd %u/%u: cannot open %s: %s", d->domid, d->devid, params, strerror(-rc));
 		goto out;
 	}
-	xsb_put(bb.dm.xs, XBT_NULL, d->bpath, "feature-flush-cache", "1");
-	xsb_put(bb.dm.xs, XBT_NULL, d->bpath, "feature-persistent", "%d", bb.opts.max_persistent > 0);
-	xsb_put(bb.dm.xs, XBT_NULL, d->bpath, "feature-max-indirect-segments", "%u", bb.opts.max_indirect);
-	xsb_put(bb.dm.xs, XBT_NULL, d->bpath, "max-ring-page-order", "%u", bb.opts.max_ring_order);
-	xsb_put(bb.dm.xs, XBT_NULL, d->bpath, "multi-queue-max-queues", "%u", bb.opts.max_queues);
 	xs_get_u32(d->bpath, "state", &old);
 	xs_get_u32(d->fpath, "state", &fe_state);
 	next = restart_state(old, fe_state);
@@ -161,7 +173,7 @@ static int probe(struct blk_dev *d)
 		sv_info("vbd %u/%u: found in state %u (frontend %u) from an earlier pvblkback: restarting it; "
 			"the frontend reconnects and issues again what was not answered", d->domid, d->devid,
 			old, fe_state);
-	set_state(d, next);
+	publish_state(d, next, true);	/* not into a removed directory */
 	xs_watch(bb.dm.xs, d->fpath, "fe");
 	sv_info("vbd %u/%u: %s (%llu sectors, %s%s) waiting for the frontend", d->domid, d->devid,
 		d->params, (unsigned long long)d->disk.sectors, d->disk.readonly ? "read-only" : "read-write",

@@ -56,6 +56,20 @@ EXTRA_DIST += tests/integration/pvbench-quick.sh
 TESTS += tests/integration/guest-net.sh
 EXTRA_DIST += tests/integration/guest-net.sh
 
+# The whole suite 3 times in a row under a CPU hog on each core; stops at
+# the first failure and names it (tests/stress.sh, tests/README.md).
+check-stress: all
+	SV_BUILDDIR='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/tests/stress.sh '$(abs_top_builddir)'
+.PHONY: check-stress
+EXTRA_DIST += tests/stress.sh
+
+# Many guests at once (tests/load.sh: 200 by default, LOAD_GUESTS=N);
+# minutes, so not part of make check.
+check-load: all
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS=tests/load.sh
+.PHONY: check-load
+EXTRA_DIST += tests/load.sh
+
 # Daemons that come back: kill -9 of pvblkback, pvnetback, pvconsoled and
 # pvhv under running guests (makes a bridge: run it under /tmp/sv-net.lock).
 TESTS += tests/integration/daemon-restart.sh

@@ -53,6 +53,7 @@ static const struct workload workloads[] = {
 	{ "selftest", workload_selftest },
 	{ "echo", workload_echo },
 	{ "blk-sha256", workload_blk_sha256 },
+	{ "blk-idle", workload_blk_idle },
 	{ "blk-fill", workload_blk_fill },
 	{ "blk-verify", workload_blk_verify },
 	{ "blkbench", workload_blkbench },

@@ -31,12 +31,14 @@ check "they worked" console_has many "blk-cycle: 1000 cycles ok"
 echo "# pvblkback fds $fds0/$fds2/$FDS, threads $threads0/$threads2/$THREADS, pvhv fds $hvfds0/$hvfds2/$HVFDS"
 check "pvblkback's descriptors did not grow" test "$FDS" -eq "$fds2"
 check "nor its threads" test "$THREADS" -eq "$threads2"
-check "nor pvhv's descriptors" test "$HVFDS" -eq "$hvfds2"
+# pvhv closes each pvctl connection when it sees it end, maybe after
+# pvctl exited: its count is polled, with the guest still there.
+check "nor pvhv's descriptors" wait_until 120 fds_at_most pvhv "$hvfds2"
 check "both sides saw every cycle" test "$(grep -c "vbd $(json_field many domid)/51712: connected" "$RUNDIR/pvblkback.log")" -eq 1000
 "$PVCTL" destroy many >/dev/null
 fds_back() { [ "$(bb_fds)" -eq "$fds0" ] && [ "$(bb_threads)" -eq "$threads0" ]; }
 hv_back() { [ "$(pvhv_fds)" -eq "$hvfds0" ]; }
-check "no domain left" wait_until 20 no_domains
-check "pvblkback is back to $fds0 descriptors and $threads0 threads" wait_until 20 fds_back
-check "pvhv is back to $hvfds0 descriptors" wait_until 20 hv_back
+check "no domain left" wait_until 60 no_domains
+check "pvblkback is back to $fds0 descriptors and $threads0 threads" wait_until 60 fds_back
+check "pvhv is back to $hvfds0 descriptors" wait_until 60 hv_back
 finish

@@ -25,5 +25,5 @@ echo "# the first failed write was at sector ${bad:-?}"
 check "some writes succeeded first" test "${bad:-0}" -gt 0
 check "every acknowledged sector holds the pattern" test "$(prefix_sha "$img" "${bad:-0}")" = "$(pattern_sha 5 "${bad:-0}")"
 check "pvblkback still runs" bb_alive
-check "no domain left" wait_until 20 no_domains
+check "no domain left" wait_until 60 no_domains
 finish

@@ -6,8 +6,9 @@
 . "$SV_SRCDIR/tests/integration/lib.sh"
 
 start_host
-# Before any disk: libxenstore has a reader thread of its own.
-sleep 0.2
+# Before any disk: libxenstore has a reader thread of its own, started by
+# the watch pvblkback sets before it says it is serving.
+check "pvblkback serves" wait_until 60 grep -q "serving" "$RUNDIR/pvblkback.log"
 base_threads=$(ls "/proc/$(cat "$RUNDIR/pvblkback.pid")/task" | wc -l)
 
 # disk_xml NAME CMDLINE IMAGE [EXTRA-DISK-ELEMENTS] > file
@@ -24,12 +25,12 @@ head -c $((2 * 1024 * 1024)) /dev/urandom > "$ro"
 before=$(sha "$ro")
 disk_xml rofill "init=blk-fill seed=3" "$ro" "<readonly/>" > "$RUNDIR/rofill.xml"
 check "create a guest on a read-only disk" "$PVCTL" create "$RUNDIR/rofill.xml"
-check "it stops" wait_until 60 sh -c "'$PVCTL' list --json | grep -q '\"name\": \"rofill\", [^}]*\"state\": \"\\(shutdown\\|crashed\\)\"'"
+check "it stops" wait_until 120 sh -c "'$PVCTL' list --json | grep -q '\"name\": \"rofill\", [^}]*\"state\": \"\\(shutdown\\|crashed\\)\"'"
 check "its writes were refused" sh -c "! '$PVCTL' console --dump rofill | grep -q 'blk-fill: .* written'"
 check "the image is unchanged" test "$(sha "$ro")" = "$before"
 disk_xml roread "init=blk-sha256" "$ro" "<readonly/>" > "$RUNDIR/roread.xml"
 check "the read-only disk still reads" "$PVCTL" create "$RUNDIR/roread.xml"
-check "with the right sha256" wait_until 60 console_has roread "sha256 $before"
+check "with the right sha256" wait_until 120 console_has roread "sha256 $before"
 "$PVCTL" destroy rofill >/dev/null
 "$PVCTL" destroy roread >/dev/null
 
@@ -49,29 +50,29 @@ disk_xml ga "init=blk-sha256" "$a" > "$RUNDIR/ga.xml"
 disk_xml gb "init=blk-sha256" "$b" > "$RUNDIR/gb.xml"
 check "guest a on disk a" "$PVCTL" create "$RUNDIR/ga.xml"
 check "guest b on disk b, at the same time" "$PVCTL" create "$RUNDIR/gb.xml"
-check "a reads a" wait_until 60 console_has ga "sha256 $(sha "$a")"
-check "b reads b" wait_until 60 console_has gb "sha256 $(sha "$b")"
+check "a reads a" wait_until 120 console_has ga "sha256 $(sha "$a")"
+check "b reads b" wait_until 120 console_has gb "sha256 $(sha "$b")"
 "$PVCTL" destroy ga >/dev/null
 "$PVCTL" destroy gb >/dev/null
 
 # Let the guests above finish tearing down before taking the baseline.
 one_thread() { [ "$(blkback_threads)" -eq "$base_threads" ]; }
-wait_until 20 one_thread
+wait_until 60 one_thread
 fds=$(blkback_fds)
 make_xml cyc init=blk-sha256 "<devices><disk type='file' device='disk'><source file='$b'/><target dev='xvda' bus='xen'/></disk></devices>" > "$RUNDIR/cyc.xml"
 for i in $(seq 50); do
 	"$PVCTL" create "$RUNDIR/cyc.xml" >/dev/null || break
-	wait_until 20 console_has cyc "sha256 " || break
+	wait_until 60 console_has cyc "sha256 " || break
 	"$PVCTL" destroy cyc >/dev/null || break
 	: > "$RUNDIR/console/cyc.log"
 done
 check "50 connect/disconnect cycles" test "$i" -eq 50
 no_growth() { [ "$(blkback_fds)" -le "$fds" ]; }
-check "pvblkback let every disk go" wait_until 20 no_growth
-check "no I/O thread left" wait_until 20 one_thread
+check "pvblkback let every disk go" wait_until 60 no_growth
+check "no I/O thread left" wait_until 60 one_thread
 check "no domain left" test "$("$PVCTL" list --json)" = "[]"
 no_backend_dirs() { [ -z "$(XENSTORED_PATH="$RUNDIR/xenstored/socket" xenstore-list /local/domain/0/backend/vbd)" ]; }
-check "no backend directory left" wait_until 20 no_backend_dirs
+check "no backend directory left" wait_until 60 no_backend_dirs
 echo "# left in XenStore: $(XENSTORED_PATH="$RUNDIR/xenstored/socket" xenstore-ls /local/domain/0/backend/vbd 2>&1 | tr '\n' ' ')"
 echo "# pvblkback descriptors: $(ls -l "/proc/$(cat "$RUNDIR/pvblkback.pid")/fd" | sed 's/.*-> //' | tr '\n' ' ') (baseline $fds)"
 finish

@@ -19,8 +19,8 @@ threads0=$(bb_threads)
 
 check "an honest guest starts filling its disk" boot honest "init=blk-fill seed=3 blk-queues=2" "$honest"
 check "a hostile guest starts" boot hostile "init=blk-hostile" "$hostile"
-check "the hostile guest is done" wait_until 60 state_is hostile shutdown
-check "the honest guest is done" wait_until 60 state_is honest shutdown
+check "the hostile guest is done" wait_until 120 state_is hostile shutdown
+check "the honest guest is done" wait_until 120 state_is honest shutdown
 check "the honest fill worked" test "$(json_field honest reason)" = poweroff
 dump() { "$PVCTL" console --dump hostile; }
 dump | grep '^blk-hostile' | sed 's/^/# /'
@@ -43,7 +43,7 @@ check "blk-verify: ok" console_has verify "blk-verify: ok"
 check "the host sees the pattern" test "$(sha256sum "$honest" | cut -d' ' -f1)" = "$(pattern_sha 3 $((64 * 2048)))"
 fds_back() { [ "$(bb_fds)" -eq "$fds0" ]; }
 threads_back() { [ "$(bb_threads)" -eq "$threads0" ]; }
-check "no domain left" wait_until 20 no_domains
-check "pvblkback's descriptors are back to $fds0" wait_until 20 fds_back
-check "pvblkback's threads are back to $threads0" wait_until 20 threads_back
+check "no domain left" wait_until 60 no_domains
+check "pvblkback's descriptors are back to $fds0" wait_until 60 fds_back
+check "pvblkback's threads are back to $threads0" wait_until 60 threads_back
 finish

@@ -23,7 +23,7 @@ stopped() { state_is "$1" shutdown || state_is "$1" crashed; }
 # (poweroff or crash), keep its reason in REASON, destroy it.
 run_guest() {
 	boot "$1" "$2" "$3" || return 1
-	wait_until "${4:-60}" stopped "$1" || { REASON=timeout; "$PVCTL" destroy "$1" >/dev/null; return 1; }
+	wait_until "${4:-120}" stopped "$1" || { REASON=timeout; "$PVCTL" destroy "$1" >/dev/null; return 1; }
 	REASON=$(json_field "$1" reason)
 	"$PVCTL" destroy "$1" >/dev/null
 }

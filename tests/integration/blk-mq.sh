@@ -29,15 +29,15 @@ check "the sha256 matches the host's" console_has sha "sha256 $(sha256sum "$img"
 # A small persistent grant cache: the LRU evicts all the time.
 kill "$(bb_pid)"
 gone() { ! [ -e "$RUNDIR/pvblkback.pid" ]; }
-check "pvblkback stopped" wait_until 20 gone
+check "pvblkback stopped" wait_until 60 gone
 "$SV_BUILDDIR/pvback/pvblkback" --rundir "$RUNDIR" --max-persistent 32 --poll-us 0 \
 	>>"$RUNDIR/pvblkback.log" 2>&1 &
 started() { [ -s "$RUNDIR/pvblkback.pid" ] && bb_alive; }
-check "pvblkback restarted with --max-persistent 32" wait_until 20 started
+check "pvblkback restarted with --max-persistent 32" wait_until 60 started
 check "blk-fill with a small cache" run_guest fill2 "init=blk-fill seed=12 blk-queues=2" "$img"
 check "the image holds the pattern" test "$(sha256sum "$img" | cut -d' ' -f1)" = "$(pattern_sha 12 $sectors)"
 check "blk-verify with a small cache" run_guest verify2 "init=blk-verify seed=12" "$img"
 check "blk-verify: ok" console_has verify2 "blk-verify: ok"
 check "grants were evicted" sh -c "grep -E 'removed \\(.*, [1-9][0-9]* persistent grants evicted' '$RUNDIR/pvblkback.log'"
-check "no domain left" wait_until 20 no_domains
+check "no domain left" wait_until 60 no_domains
 finish

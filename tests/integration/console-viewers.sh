@@ -6,23 +6,26 @@
 start_host
 make_xml echo init=echo > "$RUNDIR/echo.xml"
 check "create echo" "$PVCTL" create "$RUNDIR/echo.xml"
-check "echo is ready" wait_until 30 console_has echo "echo: ready"
+check "echo is ready" wait_until 60 console_has echo "echo: ready"
 pids=""
 for v in 1 2; do
-	# A viewer whose input never ends (sleep holds the pipe open).
-	sleep 60 | "$PVCTL" console echo > "$RUNDIR/viewer$v.out" 2>&1 &
+	# A viewer whose input never ends: this shell holds its fifo open.
+	mkfifo "$RUNDIR/in$v"
+	"$PVCTL" console echo < "$RUNDIR/in$v" > "$RUNDIR/viewer$v.out" 2>&1 &
 	pids="$pids $!"
 done
+exec 8> "$RUNDIR/in1" 9> "$RUNDIR/in2"
 attached() { [ "$(grep -c "echo: ready" "$RUNDIR"/viewer*.out 2>/dev/null | awk -F: '{s+=$2} END {print s}')" -ge 2 ]; }
-check "both viewers attached" wait_until 20 attached
+check "both viewers attached" wait_until 60 attached
 # A viewer prints the log so far only once attached, so both are.
-printf 'two viewers\n' | timeout 20 "$PVCTL" console echo > "$RUNDIR/typist.out" 2>&1
+printf 'two viewers\n' | timeout 120 "$PVCTL" console echo > "$RUNDIR/typist.out" 2>&1
 saw() { grep -q "echo: two viewers" "$RUNDIR/viewer$1.out"; }
-check "viewer 1 saw the answer" wait_until 20 saw 1
-check "viewer 2 saw the answer" wait_until 20 saw 2
+check "viewer 1 saw the answer" wait_until 60 saw 1
+check "viewer 2 saw the answer" wait_until 60 saw 2
 check "the typist saw it too" grep -q "echo: two viewers" "$RUNDIR/typist.out"
 check "destroy ends the viewers" "$PVCTL" destroy echo
 gone() { for p in $pids; do kill -0 "$p" 2>/dev/null && return 1; done; return 0; }
-check "no viewer is left" wait_until 20 gone
+check "no viewer is left" wait_until 60 gone
 for p in $pids; do kill "$p" 2>/dev/null; done
+exec 8>&- 9>&-
 finish

@@ -19,12 +19,12 @@ check "tell left its peer" xenstore-write "/local/domain/$l/data/peer" "$r"
 check "tell right its peer" xenstore-write "/local/domain/$r/data/peer" "$l"
 offered() { xenstore-read "/local/domain/$server/data/port" >/dev/null 2>&1 &&
 	    xenstore-read "/local/domain/$server/data/gref" >/dev/null 2>&1; }
-check "the server offers a port and a grant" wait_until 30 offered
+check "the server offers a port and a grant" wait_until 60 offered
 check "pass them to the client" xenstore-write \
 	"/local/domain/$client/data/peer-port" "$(xenstore-read /local/domain/$server/data/port)" \
 	"/local/domain/$client/data/peer-gref" "$(xenstore-read /local/domain/$server/data/gref)"
-check "left finishes" wait_until 60 state_is left shutdown
-check "right finishes" wait_until 60 state_is right shutdown
+check "left finishes" wait_until 120 state_is left shutdown
+check "right finishes" wait_until 120 state_is right shutdown
 for g in left right; do
 	"$PVCTL" console --dump "$g" | grep '^peer: ' | sed "s/^/# $g: /"
 	check "$g: no check failed" sh -c "'$PVCTL' console --dump $g | grep -qE '^peer: [1-9][0-9]* passed, 0 failed\$'"

@@ -14,7 +14,7 @@ run_guest() {
 	local id reason
 	disk_xml "$1" "$2" "$3" > "$RUNDIR/$1.xml"
 	"$PVCTL" create "$RUNDIR/$1.xml" >/dev/null || return 1
-	wait_until 60 state_is "$1" shutdown || return 1
+	wait_until 120 state_is "$1" shutdown || return 1
 	reason=$(json_field "$1" reason)
 	id=$(json_field "$1" domid)
 	STATES="$(xenstore-read "/local/domain/$id/device/vbd/51712/state" \
@@ -64,18 +64,17 @@ check "of those cases" test "$("$PVCTL" console --dump bench2 | grep -cE '^blkbe
 # benchmark's I/O neither fails nor gets lost.
 disk_xml busy "init=blkbench ms=3000 ops=randwrite,randread bs=65536 qd=8" "$bench" > "$RUNDIR/busy.xml"
 check "create a busy guest" "$PVCTL" create "$RUNDIR/busy.xml"
-check "it is doing I/O" wait_until 20 console_has busy "blkbench: 131072 sectors"
+check "it is doing I/O" wait_until 60 console_has busy "blkbench: 131072 sectors"
 id=$(json_field busy domid)
-sleep 1
 xenstore-write "/local/domain/0/backend/vbd/$id/51712/state" 5
 reconnected() { [ "$(grep -c "vbd $id/51712: connected" "$RUNDIR/pvblkback.log")" -ge 2 ]; }
-check "the backend connected a second time" wait_until 20 reconnected
-check "the guest finished its I/O" wait_until 30 state_is busy shutdown
+check "the backend connected a second time" wait_until 60 reconnected
+check "the guest finished its I/O" wait_until 60 state_is busy shutdown
 check "no I/O failed" console_has busy "blkbench: done"
 check "and it powered off" test "$(json_field busy reason)" = poweroff
 "$PVCTL" destroy busy >/dev/null
 
 no_runners() { [ "$(runners)" -eq 0 ]; }
-check "no runner left" wait_until 20 no_runners
+check "no runner left" wait_until 60 no_runners
 check "no domain left" test "$("$PVCTL" list --json)" = "[]"
 finish

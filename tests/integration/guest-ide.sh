@@ -43,12 +43,12 @@ sectors=$(( $(stat -c %s "$img") / 512 ))
 # Without a device model every port reads all ones.
 make_xml nodm "init=blk-sha256" > "$RUNDIR/nodm.xml"
 check "a guest without disks" "$PVCTL" create "$RUNDIR/nodm.xml"
-check "crashes" wait_until 60 state_is nodm crashed
+check "crashes" wait_until 120 state_is nodm crashed
 check "having found no ATA controller" console_has nodm "blk: no disk: nothing under device/vbd and no ATA disk"
 "$PVCTL" destroy nodm >/dev/null
 make_xml nodm2 "init=pio-bench count=2000" > "$RUNDIR/nodm2.xml"
 check "pio-bench without a device model" "$PVCTL" create "$RUNDIR/nodm2.xml"
-check "powers off" wait_until 60 state_is nodm2 shutdown
+check "powers off" wait_until 120 state_is nodm2 shutdown
 check "timed the port" sh -c "'$PVCTL' console --dump nodm2 | grep -qE '^pio-bench: port=0x510 n=2000 ns_per_op=[0-9]+ p90_ns=[0-9]+$'"
 check "skipped the IDE port" console_has nodm2 "pio-bench: port=0x3f6 skipped=no-ata-controller"
 "$PVCTL" destroy nodm2 >/dev/null
@@ -66,7 +66,7 @@ if ! out=$("$PVCTL" create "$RUNDIR/probe.xml" 2>&1); then
 	finish
 	exit 1
 fi
-wait_until 30 stopped probe
+wait_until 60 stopped probe
 "$PVCTL" destroy probe >/dev/null
 
 seed=11
@@ -110,6 +110,6 @@ check "it timed the unclaimed port" sh -c "'$PVCTL' console --dump pio | grep -q
 check "and the alternate status port" sh -c "'$PVCTL' console --dump pio | grep -qE '^pio-bench: port=0x3f6 n=2000 ns_per_op=[0-9]+ p90_ns=[0-9]+$'"
 
 no_runners() { [ "$(runners)" -eq 0 ]; }
-check "no runner left" wait_until 20 no_runners
+check "no runner left" wait_until 60 no_runners
 check "no domain left" test "$("$PVCTL" list --json)" = "[]"
 finish

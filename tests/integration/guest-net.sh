@@ -67,7 +67,7 @@ net_xml echo "init=net-echo ip=$NET.2" "$BR" > "$RUNDIR/echo.xml"
 check "create a guest with a vif" "$PVCTL" create "$RUNDIR/echo.xml"
 id=$(json_field echo domid)
 tap=vif$id.0
-check "net-echo is ready" wait_until 30 console_has echo "net-echo: ready mac=02:16:3e:00:01:02 ip=$NET.2 udp=7"
+check "net-echo is ready" wait_until 60 console_has echo "net-echo: ready mac=02:16:3e:00:01:02 ip=$NET.2 udp=7"
 check "the tap $tap exists" ip link show "$tap"
 check "the tap is on the bridge" sh -c "ip -o link show '$tap' | grep -q 'master $BR'"
 check "the tap is up" sh -c "ip -o link show '$tap' | grep -q 'state UP\|,UP'"
@@ -109,7 +109,7 @@ rtt=$(pyping 20 "$NET.2" 2>/dev/null)
 udp=$(udp_echo 200 2>/dev/null)
 echo "# ping RTT host->guest, median of 20: ${rtt:-none} ms; UDP echo round trip, median of 200: ${udp:-none} us"
 counted() { "$PVCTL" console --dump echo 2>/dev/null | grep -q 'net-echo: counters .*icmp=[1-9].*udp=[1-9]'; }
-check "the guest counted what it answered" wait_until 20 counted
+check "the guest counted what it answered" wait_until 60 counted
 
 # A hostile frontend beside it: each lie refused, its vif closed, the
 # honest guest served all along.
@@ -117,10 +117,10 @@ make_xml hostile init=net-hostile "<devices>
     <interface type='bridge'><mac address='02:16:3e:00:01:09'/><source bridge='$BR'/></interface>
   </devices>" > "$RUNDIR/hostile.xml"
 check "create a hostile guest" "$PVCTL" create "$RUNDIR/hostile.xml"
-check "a packet past its page gets an error" wait_until 30 console_has hostile "net-hostile: past-page: status -1"
-check "so does a bogus grant" wait_until 30 console_has hostile "net-hostile: bad-gref: status -1"
-check "so does a runt" wait_until 30 console_has hostile "net-hostile: runt: status -1"
-check "a producer index past the ring closes the vif" wait_until 30 console_has hostile "net-hostile: closed by the backend"
+check "a packet past its page gets an error" wait_until 60 console_has hostile "net-hostile: past-page: status -1"
+check "so does a bogus grant" wait_until 60 console_has hostile "net-hostile: bad-gref: status -1"
+check "so does a runt" wait_until 60 console_has hostile "net-hostile: runt: status -1"
+check "a producer index past the ring closes the vif" wait_until 60 console_has hostile "net-hostile: closed by the backend"
 check "pvnetback said why" grep -q "fragment runs past its page" "$RUNDIR/pvnetback.log"
 check "the honest guest still answers ping" pyping 3 "$NET.2"
 check "and UDP" udp_echo 3
@@ -128,28 +128,28 @@ check "destroy the hostile guest" "$PVCTL" destroy hostile
 
 # A second vif while the guest runs: on its own tap, waiting for a frontend.
 check "network-attach a second vif" "$PVCTL" network-attach echo bridge="$BR" mac=02:16:3e:00:01:03
-check "its tap is on the bridge" wait_until 10 sh -c "ip -o link show vif$id.1 | grep -q 'master $BR'"
-check "its backend waits in InitWait" wait_until 10 sh -c "test \"\$(xenstore-read /local/domain/0/backend/vif/$id/1/state)\" = 2"
+check "its tap is on the bridge" wait_until 60 sh -c "ip -o link show vif$id.1 | grep -q 'master $BR'"
+check "its backend waits in InitWait" wait_until 60 sh -c "test \"\$(xenstore-read /local/domain/0/backend/vif/$id/1/state)\" = 2"
 check "detach it" "$PVCTL" network-detach echo 1
-check "its tap is gone" wait_until 10 sh -c "! ip link show vif$id.1 2>/dev/null"
+check "its tap is gone" wait_until 60 sh -c "! ip link show vif$id.1 2>/dev/null"
 
 check "network-detach of the connected vif" "$PVCTL" network-detach echo 0
-check "the guest saw it go" wait_until 10 console_has echo "net-echo: vif 0 disconnected"
-check "the tap is gone" wait_until 10 sh -c "! ip link show '$tap' 2>/dev/null"
+check "the guest saw it go" wait_until 60 console_has echo "net-echo: vif 0 disconnected"
+check "the tap is gone" wait_until 60 sh -c "! ip link show '$tap' 2>/dev/null"
 no_answer() { ! pyping 1 "$1" >/dev/null 2>&1; }
 check "the guest no longer answers" no_answer "$NET.2"
 check "the guest still answers shutdown" "$PVCTL" shutdown echo
-check "and powers off" wait_until 20 domain_gone echo
+check "and powers off" wait_until 60 domain_gone echo
 "$PVCTL" destroy echo >/dev/null 2>&1
 
 # destroy with a vif connected: no tap, no descriptor left.
 net_xml echo2 "init=net-echo ip=$NET.3" "$BR" > "$RUNDIR/echo2.xml"
 check "create another" "$PVCTL" create "$RUNDIR/echo2.xml"
 id2=$(json_field echo2 domid)
-check "it answers ping" wait_until 30 pyping 1 "$NET.3"
+check "it answers ping" wait_until 60 pyping 1 "$NET.3"
 check "destroy it" "$PVCTL" destroy echo2
-check "its tap is gone" wait_until 10 sh -c "! ip link show vif$id2.0 2>/dev/null"
-check "pvnetback leaked no descriptor" wait_until 10 sh -c "test \$(ls /proc/$(cat "$RUNDIR/pvnetback.pid")/fd | wc -l) -le $nb_fds_before"
+check "its tap is gone" wait_until 60 sh -c "! ip link show vif$id2.0 2>/dev/null"
+check "pvnetback leaked no descriptor" wait_until 60 sh -c "test \$(ls /proc/$(cat "$RUNDIR/pvnetback.pid")/fd | wc -l) -le $nb_fds_before"
 
 # A bridge that disappears between create and probe: the vif fails cleanly.
 GONE=svgone$$
@@ -164,7 +164,7 @@ check "a missing bridge is refused at create" sh -c "! '$PVCTL' create '$RUNDIR/
 b=/local/domain/0/backend/vif/999/5
 xenstore-write $b/frontend /local/domain/999/device/vif/5 $b/frontend-id 999 \
 	$b/bridge "$GONE" $b/online 1 $b/state 1
-check "a vif on a missing bridge goes Closed" wait_until 10 sh -c "test \"\$(xenstore-read $b/state)\" = 6"
+check "a vif on a missing bridge goes Closed" wait_until 60 sh -c "test \"\$(xenstore-read $b/state)\" = 6"
 check "with an error node that names the bridge" sh -c "xenstore-read $b/error | grep -q 'there is no bridge $GONE'"
 check "and no tap" sh -c "! ip link show vif999.5 2>/dev/null"
 xenstore-rm $b

@@ -42,5 +42,6 @@ expect_error "malformed XML names the file and line" "broken.xml:" "$RUNDIR/brok
 
 check "nothing was left behind" test "$("$PVCTL" list --json)" = "[]"
 check "no runner left" test "$(runners)" -eq 0
-check "no descriptor leaked in pvhv" test "$(pvhv_fds)" -eq "$fds_before"
+# pvhv closes each pvctl connection when it sees it end, maybe after pvctl exited.
+check "no descriptor leaked in pvhv" wait_until 120 fds_at_most pvhv "$fds_before"
 finish

@@ -10,12 +10,12 @@ console_waiter=$!
 "$WAIT" "$RUNDIR" dom_exc > "$RUNDIR/virq-domexc.out" &
 domexc_waiter=$!
 bound() { grep -q bound "$RUNDIR/virq-console.out" && grep -q bound "$RUNDIR/virq-domexc.out"; }
-check "dom0 binds VIRQ_CONSOLE and VIRQ_DOM_EXC" wait_until 20 bound
+check "dom0 binds VIRQ_CONSOLE and VIRQ_DOM_EXC" wait_until 60 bound
 make_xml hello init=hello > "$RUNDIR/hello.xml"
 check "create hello" "$PVCTL" create "$RUNDIR/hello.xml"
 check "VIRQ_DOM_EXC fired for dom0" wait "$domexc_waiter"
 check "VIRQ_CONSOLE fired when the guest wrote console_io" wait "$console_waiter"
-check "hello shuts down" wait_until 20 state_is hello shutdown
+check "hello shuts down" wait_until 60 state_is hello shutdown
 check "reason is poweroff" test "$(json_field hello reason)" = poweroff
 check "banner on the console" console_has hello "pvos 0.1: 16 MiB"
 check "command line reached the guest" console_has hello 'cmdline "init=hello"'
@@ -31,6 +31,6 @@ check "console log kept after destroy" console_has hello "hello: powering off"
 # on_poweroff=destroy: the domain disappears by itself.
 make_xml bye init=hello "<on_poweroff>destroy</on_poweroff>" > "$RUNDIR/bye.xml"
 check "create bye" "$PVCTL" create "$RUNDIR/bye.xml"
-check "bye is destroyed on poweroff" wait_until 20 domain_gone bye
+check "bye is destroyed on poweroff" wait_until 60 domain_gone bye
 check "its banner was logged" console_has bye "hello: powering off"
 finish

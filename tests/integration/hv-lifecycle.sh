@@ -8,7 +8,7 @@ fds_before=$(pvhv_fds)
 make_xml spin init=spin > "$RUNDIR/spin.xml"
 check "create spin" "$PVCTL" create "$RUNDIR/spin.xml"
 check "spin runs" state_is spin running
-check "spin prints" wait_until 20 console_has spin "spin: looping forever"
+check "spin prints" wait_until 60 console_has spin "spin: looping forever"
 pid=$(json_field spin pid)
 check "runner is a separate unprivileged process" test "$(stat -c %u /proc/$pid)" -ne 0
 check "runner has no way back to root" sh -c "grep -q '^NoNewPrivs:.*1' /proc/$pid/status"
@@ -31,13 +31,13 @@ check "runner is gone" test ! -e "/proc/$pid"
 check "destroy again succeeds" "$PVCTL" destroy spin
 check "destroy of a typo says so" sh -c "'$PVCTL' destroy nosuch | grep -q 'nothing to destroy'"
 check "pause of a missing domain fails" sh -c "! '$PVCTL' pause nosuch 2>/dev/null"
-check "no descriptor leaked in pvhv" test "$(pvhv_fds)" -eq "$fds_before"
+check "no descriptor leaked in pvhv" wait_until 120 fds_at_most pvhv "$fds_before"
 
 make_xml later init=hello > "$RUNDIR/later.xml"
 check "create --paused" "$PVCTL" create --paused "$RUNDIR/later.xml"
 check "it has not run" sh -c "! '$PVCTL' console --dump later | grep -q pvos"
 check "unpause starts it" "$PVCTL" unpause later
-check "then it runs to poweroff" wait_until 20 state_is later shutdown
+check "then it runs to poweroff" wait_until 60 state_is later shutdown
 
 # Stopping the host destroys its domains.
 check "create before stop" "$PVCTL" create "$RUNDIR/spin.xml"

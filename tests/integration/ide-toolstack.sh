@@ -25,24 +25,24 @@ if command -v xenstore-ls >/dev/null; then
 	check "hda is not a vbd" sh -c "! xenstore-exists /local/domain/0/backend/vbd/$id"
 fi
 kill -USR1 "$(dm_pid "$id")"
-check "SIGUSR1 logs the counters" wait_until 10 grep -q "sectors read" "$RUNDIR/pvdm/idle.log"
+check "SIGUSR1 logs the counters" wait_until 60 grep -q "sectors read" "$RUNDIR/pvdm/idle.log"
 check "destroy" "$PVCTL" destroy idle
-check "pvdm is gone after destroy" wait_until 10 test "$(pvdms)" -eq 0
+check "pvdm is gone after destroy" wait_until 60 test "$(pvdms)" -eq 0
 check "its pidfile is gone" test ! -e "$RUNDIR/pvdm/$id.pid"
 
 # The whole trap path through pvdm: pio-test's ports are nobody's, so
 # pvdm answers all ones, in as many chunks as the runner sends.
 make_xml pio init=pio-test "$(ide "$RUNDIR/hda.img" "<on_poweroff>preserve</on_poweroff>")" > "$RUNDIR/pio.xml"
 check "create pio-test with a device model" "$PVCTL" create "$RUNDIR/pio.xml"
-check "pio-test powers off" wait_until 30 state_is pio shutdown
+check "pio-test powers off" wait_until 60 state_is pio shutdown
 check "every check passed through pvdm" console_has pio "pio-test: ok"
-check "pvdm served its ioreqs" wait_until 10 grep -q "stats: domid=.* ioreqs.unclaimed=[1-9]" "$RUNDIR/pvdm/pio.log"
+check "pvdm served its ioreqs" wait_until 60 grep -q "stats: domid=.* ioreqs.unclaimed=[1-9]" "$RUNDIR/pvdm/pio.log"
 check "destroy pio" "$PVCTL" destroy pio
 
 make_xml bye init=hello "$(ide "$RUNDIR/hda.img" "<on_poweroff>destroy</on_poweroff>")" > "$RUNDIR/bye.xml"
 check "create a guest that powers off" "$PVCTL" create "$RUNDIR/bye.xml"
-check "it goes by itself" wait_until 20 domain_gone bye
-check "its pvdm follows it" wait_until 20 test "$(pvdms)" -eq 0
+check "it goes by itself" wait_until 60 domain_gone bye
+check "its pvdm follows it" wait_until 60 test "$(pvdms)" -eq 0
 check "pvdm said why it left" grep -q "is gone; exiting" "$RUNDIR/pvdm/bye.log"
 
 # A device model that dies under a running guest crashes the guest with a
@@ -53,7 +53,7 @@ check "create a guest for its pvdm to die under" "$PVCTL" create "$RUNDIR/orphan
 oid=$(json_field orphan domid)
 check "its pvdm runs" kill -0 "$(dm_pid "$oid")"
 kill -KILL "$(dm_pid "$oid")"
-check "the guest crashes when its pvdm dies" wait_until 20 state_is orphan crashed
+check "the guest crashes when its pvdm dies" wait_until 60 state_is orphan crashed
 check "the cause names the device model" sh -c "'$PVCTL' dominfo orphan | grep -q 'device model exited'"
 check "it was not restarted without one" test "$(json_field orphan restarts)" -eq 0
 check "and stays crashed" state_is orphan crashed

@@ -188,13 +188,14 @@ fi
 "$PVBENCH" --quick --no-build --runtime 2000 --repeats 3 --image-mib 4 --paths pv \
 	> /dev/null 2> "$RUNDIR/term.err" &
 pid=$!
-wait_until 60 grep -q '^pvbench: \[1/' "$RUNDIR/term.err"
+wait_until 120 grep -q '^pvbench: \[1/' "$RUNDIR/term.err"
 check "a second pvbench got going" test "$?" = 0
 dir=$(sed -n 's/^pvbench: private host in \(.*\) (removed on exit)$/\1/p' "$RUNDIR/term.err")
 check "it named its private run directory" test -n "$dir" -a -d "$dir"
 hvpid=$(cat "$dir/pvhv.pid" 2>/dev/null)
 check "its pvhv runs" test -n "$hvpid" -a -d "/proc/$hvpid"
-sleep 1
+its_runner() { [ "$(runners "$dir")" -gt 0 ]; }
+check "a guest of it runs" wait_until 120 its_runner
 kill -TERM "$pid"
 wait "$pid"
 rc=$?

@@ -4,8 +4,9 @@
 # taking the device up to InitWait, the refusals (missing image, target in
 # use, image attached read-write elsewhere), a cooperative detach of a disk
 # a running guest has connected, a guest that cannot answer (paused) with
-# --timeout and --force, and 100 attach/detach cycles that leak neither
-# XenStore nodes nor pvblkback descriptors.
+# --timeout and --force, 100 attach/detach cycles that leak neither
+# XenStore nodes nor pvblkback descriptors, and vbd directories removed
+# while pvblkback probes them, which it must not bring back.
 . "$SV_SRCDIR/tests/integration/lib.sh"
 . "$SV_SRCDIR/tests/integration/toolstack-lib.sh"
 
@@ -41,7 +42,7 @@ check "frontend dir is the guest's, backend may read" test "$(perms $fe)" = "n$i
 check "frontend keys too" test "$(perms $fe/state)" = "n$id,r0"
 check "backend dir is dom0's, guest may read" test "$(perms $be)" = "n0,r$id"
 check "backend keys too" test "$(perms $be/params)" = "n0,r$id"
-check "pvblkback takes it to InitWait" wait_until 20 sh -c "test \"\$(xenstore-read $be/state)\" = 2"
+check "pvblkback takes it to InitWait" wait_until 60 sh -c "test \"\$(xenstore-read $be/state)\" = 2"
 check "block-list shows it" sh -c "'$PVCTL' block-list spin | grep -q '^51728 *xvdb *w *Initialising *InitWait *$img'"
 check "block-list --json" sh -c "'$PVCTL' block-list --json spin | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[0][\"target\"]==\"xvdb\" and d[0][\"backend_state\"]==\"InitWait\"'"
 
@@ -80,7 +81,7 @@ for i in $(seq 100); do
 done
 check "100 attach/detach cycles" test "$i" -eq 100
 check "no XenStore node left" test "$(devs)" = "$devs_before"
-check "pvblkback closed every image" wait_until 20 sh -c "test \$(ls /proc/$(cat "$RUNDIR/pvblkback.pid")/fd | wc -l) -le $bb_before"
+check "pvblkback closed every image" wait_until 60 sh -c "test \$(ls /proc/$(cat "$RUNDIR/pvblkback.pid")/fd | wc -l) -le $bb_before"
 check "pvblkback still serves" sh -c "kill -0 $(cat "$RUNDIR/pvblkback.pid")"
 "$PVCTL" destroy spin >/dev/null
 "$PVCTL" destroy spin2 >/dev/null
@@ -90,18 +91,18 @@ busy_guest() {
 	make_xml "$1" "init=blkbench ms=60000" "<on_crash>preserve</on_crash>
   <devices><disk type='file'><source file='$img'/><target dev='xvda'/></disk></devices>" > "$RUNDIR/$1.xml"
 	check "create $1" "$PVCTL" create "$RUNDIR/$1.xml"
-	check "its disk connects" wait_until 30 sh -c "'$PVCTL' block-list $1 | grep -q 'xvda *w *Connected *Connected'"
+	check "its disk connects" wait_until 60 sh -c "'$PVCTL' block-list $1 | grep -q 'xvda *w *Connected *Connected'"
 }
 
 # A guest using its disk: the detach is cooperative, no --force needed.
 truncate -s 64M "$img"
 busy_guest busy
 bid=$(json_field busy domid)
-out=$("$PVCTL" block-detach --timeout 30 busy xvda 2>&1)
+out=$("$PVCTL" block-detach --timeout 120 busy xvda 2>&1)
 check "the guest releases its disk" test "$out" = "Detached xvda from domain busy."
-check "the guest saw its disk go (blkbench stops)" wait_until 20 state_is busy crashed
+check "the guest saw its disk go (blkbench stops)" wait_until 60 state_is busy crashed
 # Removed only after pvblkback followed to Closed, so nothing recreates it.
-check "pvblkback removed the device" wait_until 20 grep -q "vbd $bid/51712: removed" "$RUNDIR/pvblkback.log"
+check "pvblkback removed the device" wait_until 60 grep -q "vbd $bid/51712: removed" "$RUNDIR/pvblkback.log"
 check "no backend node was left or recreated" sh -c "! xenstore-exists /local/domain/0/backend/vbd/$bid/51712"
 check "destroy busy" "$PVCTL" destroy busy
 
@@ -114,7 +115,7 @@ check "detach times out and says what to do" out_has "pvctl block-detach --force
 check "the backend is Closing" test "$(xenstore-read /local/domain/0/backend/vbd/$b2/51712/state)" = 5
 check "--force removes it" "$PVCTL" block-detach --timeout 1 --force busy2 xvda
 check "its nodes are gone" sh -c "! xenstore-exists /local/domain/0/backend/vbd/$b2/51712"
-check "pvblkback let go" wait_until 20 grep -q "vbd $b2/51712: removed" "$RUNDIR/pvblkback.log"
+check "pvblkback let go" wait_until 60 grep -q "vbd $b2/51712: removed" "$RUNDIR/pvblkback.log"
 check "destroy busy2" "$PVCTL" destroy busy2
 check "no runner left" test "$(runners)" -eq 0
 
@@ -123,11 +124,28 @@ check "no runner left" test "$(runners)" -eq 0
 check "create spin once more" "$PVCTL" create "$RUNDIR/spin.xml"
 sid=$(json_field spin domid)
 kill "$(cat "$RUNDIR/pvblkback.pid")"
-wait_until 20 sh -c "! kill -0 $(cat "$RUNDIR/pvblkback.pid") 2>/dev/null"
+wait_until 60 sh -c "! kill -0 $(cat "$RUNDIR/pvblkback.pid") 2>/dev/null"
 out=$("$PVCTL" block-attach spin "$img2" xvdb 2>&1)
 check "attach without pvblkback says so" sh -c "printf '%s' \"\$1\" | grep -q 'pvblkback is not running, so nothing serves the disk yet (pvctl host start starts it)'" _ "$out"
 check "host start brings pvblkback back" "$PVCTL" host start
-check "it takes the disk to InitWait" wait_until 20 sh -c "test \"\$(xenstore-read /local/domain/0/backend/vbd/$sid/51728/state)\" = 2"
+check "it takes the disk to InitWait" wait_until 60 sh -c "test \"\$(xenstore-read /local/domain/0/backend/vbd/$sid/51728/state)\" = 2"
 check "detach it" "$PVCTL" block-detach spin xvdb
 check "destroy spin" "$PVCTL" destroy spin
+
+# A vbd directory removed while pvblkback probes it (a destroy racing the
+# probe) is not brought back as lone nodes: 300 written and removed at
+# once, then one more, which pvblkback takes to InitWait only after it
+# handled the others (one thread, in order).
+vbd_dir() {	# vbd_dir DOMID: a backend directory as create writes one
+	local b=/local/domain/0/backend/vbd/$1/51712
+	xenstore-write $b/frontend /local/domain/$1/device/vbd/51712 $b/frontend-id "$1" \
+		$b/params "$img" $b/mode w $b/state 1 $b/online 1
+}
+for i in $(seq 1001 1300); do
+	vbd_dir "$i" && xenstore-rm /local/domain/0/backend/vbd/$i || break
+done
+vbd_dir 2000
+check "pvblkback probes the last one" wait_until 120 sh -c "test \"\$(xenstore-read /local/domain/0/backend/vbd/2000/51712/state)\" = 2"
+check "no removed directory came back" test -z "$(xenstore-list /local/domain/0/backend/vbd | grep -vx 2000)"
+xenstore-rm /local/domain/0/backend/vbd/2000
 finish

@@ -90,8 +90,8 @@ make_xml idle init=idle "<on_poweroff>destroy</on_poweroff>" > "$RUNDIR/idle.xml
 ok=0
 for i in $(seq 5); do
 	"$PVCTL" create "$RUNDIR/idle.xml" >/dev/null || break
-	wait_until 20 sh -c "test \"\$(xenstore-read /local/domain/\$('$PVCTL' dominfo --json idle | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"domid\"])')/control/feature-poweroff 2>/dev/null)\" = 1" || break
-	"$PVCTL" shutdown --wait --timeout 20 idle >/dev/null 2>&1 &
+	wait_until 60 sh -c "test \"\$(xenstore-read /local/domain/\$('$PVCTL' dominfo --json idle | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"domid\"])')/control/feature-poweroff 2>/dev/null)\" = 1" || break
+	"$PVCTL" shutdown --wait --timeout 120 idle >/dev/null 2>&1 &
 	sp=$!
 	"$PVCTL" destroy idle >/dev/null || break
 	wait $sp
@@ -105,7 +105,7 @@ check "no runner left after the races" test "$(runners)" -eq 0
 # pvxenstored gone: create fails after pvhv built the domain, and undoes it.
 check "create spin again" "$PVCTL" create "$RUNDIR/spin.xml"
 kill "$(cat "$RUNDIR/pvxenstored.pid")"
-wait_until 20 sh -c "! kill -0 $(cat "$RUNDIR/pvxenstored.pid") 2>/dev/null"
+wait_until 60 sh -c "! kill -0 $(cat "$RUNDIR/pvxenstored.pid") 2>/dev/null"
 check "pvxenstored down: create says so" out_has "pvxenstored is not running in $RUNDIR (start the host with: pvctl host start)" \
 	"$PVCTL" create "$RUNDIR/idle.xml"
 check "... and leaves no domain" domain_gone idle

@@ -46,6 +46,7 @@ __attribute__((noreturn)) void workload_peer(void);
 __attribute__((noreturn)) void workload_selftest(void);
 __attribute__((noreturn)) void workload_echo(void);
 __attribute__((noreturn)) void workload_blk_sha256(void);
+__attribute__((noreturn)) void workload_blk_idle(void);
 __attribute__((noreturn)) void workload_blk_fill(void);
 __attribute__((noreturn)) void workload_blk_verify(void);
 __attribute__((noreturn)) void workload_blkbench(void);

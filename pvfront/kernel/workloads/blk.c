@@ -2,20 +2,24 @@
  * blk.c: the whole-disk workloads on the first disk.
  *
  *  init=blk-sha256          prints "sha256 <hex>" of the whole disk
+ *  init=blk-idle            the same as "blk-idle: sha256 <hex>", then
+ *                           stays up with the disk connected
  *  init=blk-fill seed=N     writes the pattern below over the whole disk,
  *                           flushes, and prints "blk-fill: N sectors"
  *  init=blk-verify seed=N   prints "blk-verify: ok", or the first sector
  *                           that does not hold the pattern
  *
  * The pattern: sector s holds 64 little-endian 64-bit words, word i being
- * splitmix64(seed ^ (s * 64 + i)). All three power off when done (crash
- * if the disk could not be used).
+ * splitmix64(seed ^ (s * 64 + i)). All but blk-idle power off when done
+ * (crash if the disk could not be used).
  */
 #include <stdint.h>
 
 #include <pvos/blk.h>
 #include <pvos/cmdline.h>
 #include <pvos/console.h>
+#include <pvos/control.h>
+#include <pvos/events.h>
 #include <pvos/kernel.h>
 #include <pvos/mm.h>
 #include <pvos/sha256.h>
@@ -111,22 +115,20 @@ static __attribute__((noreturn)) void done(struct setup *s)
 	kernel_shutdown(SHUTDOWN_poweroff);
 }
 
-void workload_blk_sha256(void)
+/* The whole disk's SHA-256 as hex; a failed read crashes the domain. */
+static void disk_sha256(struct setup *s, const char *name, char hex[2 * SHA256_DIGEST_SIZE + 1])
 {
 	uint8_t digest[SHA256_DIGEST_SIZE];
-	char hex[2 * SHA256_DIGEST_SIZE + 1];
 	struct sha256 h;
-	struct setup s;
 
-	setup("blk-sha256", &s, false);
 	sha256_init(&h);
-	for (uint64_t sec = 0; sec < s.dev->sectors; ) {
-		uint64_t n = chunk_at(&s, sec);
-		int rc = blk_read(s.dev, sec, s.buf, n);
+	for (uint64_t sec = 0; sec < s->dev->sectors; ) {
+		uint64_t n = chunk_at(s, sec);
+		int rc = blk_read(s->dev, sec, s->buf, n);
 
 		if (rc < 0)
-			io_failed(&s, "blk-sha256", "read", sec, rc);
-		sha256_update(&h, s.buf, n * BLK_SECTOR_SIZE);
+			io_failed(s, name, "read", sec, rc);
+		sha256_update(&h, s->buf, n * BLK_SECTOR_SIZE);
 		sec += n;
 	}
 	sha256_final(&h, digest);
@@ -134,9 +136,35 @@ void workload_blk_sha256(void)
 		hex[2 * i] = "0123456789abcdef"[digest[i] >> 4];
 		hex[2 * i + 1] = "0123456789abcdef"[digest[i] & 15];
 	}
-	hex[sizeof(hex) - 1] = '\0';
+	hex[2 * SHA256_DIGEST_SIZE] = '\0';
+}
+
+void workload_blk_sha256(void)
+{
+	char hex[2 * SHA256_DIGEST_SIZE + 1];
+	struct setup s;
+
+	setup("blk-sha256", &s, false);
+	disk_sha256(&s, "blk-sha256", hex);
 	printk("sha256 %s\n", hex);
 	done(&s);
+}
+
+/*
+ * init=blk-idle: blk-sha256, then idle with the disk still connected
+ * (answering control/shutdown), for load tests of many guests at once.
+ */
+void workload_blk_idle(void)
+{
+	char hex[2 * SHA256_DIGEST_SIZE + 1];
+	struct setup s;
+
+	setup("blk-idle", &s, false);
+	disk_sha256(&s, "blk-idle", hex);
+	control_enable();
+	printk("blk-idle: sha256 %s; waiting for events\n", hex);
+	for (;;)
+		kernel_block(EVENTS_NO_DEADLINE);
 }
 
 void workload_blk_fill(void)
