@@ -11,10 +11,10 @@
 #   obj/     the kernel's objects (make O=obj), kept across rebuilds
 #   linux    the finished guest kernel
 #
-# The source is unpacked again (tar keeps the package's timestamps) only
-# when the series changes, and the configuration redone only when the
-# series or the fragment changes, so Kbuild rebuilds just what a change
-# touches. The kernel is built with `nice -n 19 make -j$LINUX_JOBS` (2 by
+# The source is unpacked and patched again only when the series changes,
+# and then only files whose content changed are replaced; the
+# configuration is redone only when the series or the fragment changes;
+# so Kbuild rebuilds just what a change touches. The kernel is built with `nice -n 19 make -j$LINUX_JOBS` (2 by
 # default) and under a machine-wide lock, so that only one kernel build
 # runs at a time on a shared machine.
 #
@@ -50,16 +50,24 @@ series_sum=$( (cat "$srcdir/patches/series" && cd "$srcdir/patches" &&
 config_sum=$(cat "$srcdir/splitvisor.config" | sha256sum | cut -d' ' -f1)
 config_sum="$series_sum-$config_sum"
 
+# The series is applied to a fresh copy of the package; then only files
+# whose content differs from src/ are copied over, so an unchanged file
+# keeps its timestamp and Kbuild rebuilds only what the change touches.
 if [ "$(cat stamp-source 2>/dev/null)" != "$series_sum" ]; then
 	echo "  LINUX    unpacking $(basename "$tarball") and applying the series"
-	rm -rf src src.tmp stamp-source stamp-config
+	rm -rf src.tmp stamp-config
 	mkdir src.tmp
 	tar -xf "$tarball" -C src.tmp --strip-components=1
 	for p in $(grep -v '^#' "$srcdir/patches/series"); do
 		patch -s -p1 -d src.tmp -i "$srcdir/patches/$p" ||
 			die "patch $p does not apply to $(basename "$tarball")"
 	done
-	mv src.tmp src
+	if [ -d src ]; then
+		rsync -r --checksum --delete src.tmp/ src/
+		rm -rf src.tmp
+	else
+		mv src.tmp src
+	fi
 	echo "$series_sum" > stamp-source
 fi
 

@@ -11,7 +11,8 @@ LINUX_GUEST_PATCHES = \
 	pvfront/linux/patches/0006-um-Splitvisor-hypercalls-start_info-and-events-as-an.patch \
 	pvfront/linux/patches/0007-xen-events-unmask-2-level-events-by-hypercall-on-UML.patch \
 	pvfront/linux/patches/0008-um-power-off-and-restart-a-Splitvisor-guest-through-.patch \
-	pvfront/linux/patches/0009-um-no-umid-directory-for-a-Splitvisor-guest.patch
+	pvfront/linux/patches/0009-um-no-umid-directory-for-a-Splitvisor-guest.patch \
+	pvfront/linux/patches/0010-xen-require-the-PV-MMU-features-only-of-a-PV-MMU-gue.patch
 
 LINUX_GUEST_INPUTS = \
 	pvfront/linux/build.sh \
@@ -21,7 +22,10 @@ LINUX_GUEST_INPUTS = \
 LINUX_GUEST_SRC_INPUTS = $(LINUX_GUEST_INPUTS:%=$(srcdir)/%)
 
 EXTRA_DIST += $(LINUX_GUEST_INPUTS) pvfront/linux/README.md \
-	pvfront/linux/mkrootfs.sh
+	pvfront/linux/mkrootfs.sh tests/integration/linux-boot.sh
+
+# Boots the Linux guest; skips (77) when it is not built.
+TESTS += tests/integration/linux-boot.sh
 
 if LINUX_GUEST
 linuxkerneldir = $(pkglibdir)/kernel
