@@ -23,6 +23,7 @@ packages=(
 	libxml2-dev libxml2-utils uuid-dev libcunit1-dev liburing-dev
 	libseccomp-dev libxen-dev xenstore-utils
 	python3 procps iproute2 gnuplot-nox clang
+	linux-source-6.1 flex bison bc rsync busybox-static fio iperf3 e2fsprogs
 )
 
 need_root() {

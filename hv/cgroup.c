@@ -77,6 +77,8 @@ static int join(struct hv_domain *d, const char *controller_root, const char *li
 void hv_cgroup_attach(struct hv_domain *d)
 {
 	char mem[32], top[PATH_MAX];
+	/* A Linux guest (linux-guest.c) is a process tree, pvos one process. */
+	const char *pids = d->is_linux ? HV_LINUX_PIDS_MAX : "1";
 	int rc;
 
 	snprintf(mem, sizeof(mem), "%llu", (unsigned long long)(d->mem_size + CGROUP_MEM_SLACK));
@@ -84,11 +86,11 @@ void hv_cgroup_attach(struct hv_domain *d)
 		snprintf(top, sizeof(top), "%s/splitvisor-%d", CGROUP_ROOT, (int)getpid());
 		if (mkdir(top, 0755) == 0 || errno == EEXIST)
 			put(top, "cgroup.subtree_control", "+pids +memory");
-		rc = join(d, CGROUP_ROOT, "pids.max", "1", d->cgroup[0], sizeof(d->cgroup[0]));
+		rc = join(d, CGROUP_ROOT, "pids.max", pids, d->cgroup[0], sizeof(d->cgroup[0]));
 		if (rc == 0)
 			put(d->cgroup[0], "memory.max", mem);
 	} else {
-		rc = join(d, CGROUP_ROOT "/pids", "pids.max", "1", d->cgroup[0], sizeof(d->cgroup[0]));
+		rc = join(d, CGROUP_ROOT "/pids", "pids.max", pids, d->cgroup[0], sizeof(d->cgroup[0]));
 		if (rc == 0)
 			rc = join(d, CGROUP_ROOT "/memory", "memory.limit_in_bytes", mem,
 				  d->cgroup[1], sizeof(d->cgroup[1]));

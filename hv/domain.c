@@ -285,6 +285,14 @@ static int build(struct hv_domain *d, char *err, size_t errlen)
 	rc = hv_build(d->mem, d->mem_size, elf, elf_size, &p, &d->boot, why, sizeof(why));
 	if (rc < 0)
 		snprintf(err, errlen, "bad kernel image: %s", why);
+	/* A Linux guest (linux-guest.c) is started differently. */
+	d->is_linux = rc == 0 && hv_linux_image(elf, elf_size);
+	if (d->is_linux && d->has_ioreq) {
+		snprintf(err, errlen, "a Linux guest cannot have emulated (IDE) devices");
+		rc = -EINVAL;
+	}
+	if (rc == 0 && d->is_linux)
+		rc = hv_linux_prepare(d, err, errlen);
 	free(elf);
 	return rc;
 }
@@ -398,6 +406,7 @@ static void domain_release(struct hv_domain *d)
 	hv_gnttab_free(d);
 	close_fd(&d->timer_fd, true);
 	close_fd(&d->event_fd, false);
+	close_fd(&d->event_rd_fd, false);
 	close_fd(&d->console_fd, false);
 	close_fd(&d->kernel_fd, false);
 	free_memory(d);
@@ -419,6 +428,7 @@ static struct hv_domain *domain_new(const struct pvh_ctl_create *r, int kernel_f
 		return NULL;
 	d->kernel_fd = kernel_fd;
 	d->mem_fd = d->pidfd = d->hcall_fd = d->event_fd = -1;
+	d->event_rd_fd = -1;
 	d->notify_fd = d->timer_fd = d->console_fd = d->ioreq_fd = -1;
 	d->has_ioreq = (r->flags & PVH_CREATE_IOREQ) != 0;
 	d->reason = -1;

@@ -143,6 +143,8 @@ struct hv_domain {
 	int notify_fd;
 	int timer_fd;
 	bool has_ioreq;			/* emulated devices: PVH_CREATE_IOREQ */
+	bool is_linux;			/* a Linux guest (linux-guest.c) */
+	int event_rd_fd;		/* Linux: the event pipe's guest end, or -1 */
 	int ioreq_fd;			/* the device model's end until it claims it */
 	const void *dm_owner;		/* the device model's control connection */
 	int console_fd;
@@ -282,6 +284,18 @@ void hv_gnttab_free(struct hv_domain *d);
 void hv_cgroup_attach(struct hv_domain *d);
 void hv_cgroup_release(struct hv_domain *d);
 void hv_cgroup_cleanup(void);
+
+/*
+ * linux-guest.c: Linux guests (User-Mode Linux, pvfront/linux/), known by
+ * their Xen GUEST_OS note: an event pipe instead of an eventfd, and a
+ * runner cloned into its own PID namespace that execs the image.
+ */
+#define HV_LINUX_GUEST_OS	"linux-uml-splitvisor"
+#define HV_LINUX_PIDS_MAX	"256"	/* UML, its helpers and the guest's processes */
+bool hv_linux_image(const uint8_t *elf, size_t elf_size);
+int hv_linux_prepare(struct hv_domain *d, char *err, size_t errlen);
+pid_t hv_linux_fork(void);
+void hv_linux_child_exec(struct hv_domain *d, int hcall) __attribute__((noreturn));
 
 /* spawn.c: start a runner for a built domain and do the handshake. */
 int hv_spawn_runner(struct hv_domain *d, bool start_paused, char *err, size_t errlen);

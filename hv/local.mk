@@ -2,10 +2,11 @@
 noinst_LIBRARIES += hv/libhv.a
 hv_libhv_a_SOURCES = hv/hv-priv.h hv/runner.h \
 	hv/builder.c hv/gmem.c hv/time.c hv/domain.c hv/spawn.c \
-	hv/hypercall.c hv/ctl.c hv/evtchn.c hv/gnttab.c hv/dom0.c hv/cgroup.c
+	hv/hypercall.c hv/ctl.c hv/evtchn.c hv/gnttab.c hv/dom0.c hv/cgroup.c \
+	hv/linux-guest.c
 hv_libhv_a_CFLAGS = $(AM_CFLAGS) $(LIBSECCOMP_CFLAGS)
 
-pkglibexec_PROGRAMS += hv/pvhv hv/pvhv-runner
+pkglibexec_PROGRAMS += hv/pvhv hv/pvhv-runner hv/pvhv-runner-linux
 hv_pvhv_SOURCES = hv/pvhv.c
 hv_pvhv_CFLAGS = $(AM_CFLAGS) $(LIBSECCOMP_CFLAGS)
 hv_pvhv_LDADD = hv/libhv.a common/libsv.a $(LIBSECCOMP_LIBS)
@@ -17,6 +18,13 @@ hv_pvhv_runner_SOURCES = hv/runner.c hv/pio-decode.c hv/pio-decode.h
 hv_pvhv_runner_CFLAGS = -std=gnu11 $(SV_WARN_CFLAGS) $(LIBSECCOMP_CFLAGS)
 hv_pvhv_runner_LDFLAGS =
 hv_pvhv_runner_LDADD = $(LIBSECCOMP_LIBS)
+
+# The Linux guests' runner (linux-guest.c): the same sandbox, a wider
+# seccomp profile (linux-profile.c), and an exec of the guest's image.
+hv_pvhv_runner_linux_SOURCES = hv/runner-linux.c hv/linux-profile.c hv/runner-linux.h
+hv_pvhv_runner_linux_CFLAGS = -std=gnu11 $(SV_WARN_CFLAGS) $(LIBSECCOMP_CFLAGS)
+hv_pvhv_runner_linux_LDFLAGS =
+hv_pvhv_runner_linux_LDADD = $(LIBSECCOMP_LIBS)
 
 EXTRA_DIST += hv/README.md hv/include/public/pvh_layout.h \
 	hv/include/public/pvh_trap.h hv/include/public/pvh_ctl.h \
@@ -38,6 +46,13 @@ tests_unit_test_hv_evtchn_gnttab_SOURCES = tests/unit/test-hv-evtchn-gnttab.c te
 	tests/unit/cunit-main.h
 tests_unit_test_hv_evtchn_gnttab_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) -I$(top_srcdir)/hv
 tests_unit_test_hv_evtchn_gnttab_LDADD = hv/libhv.a common/libsv.a $(LIBSECCOMP_LIBS) $(CUNIT_LIBS)
+
+# Linux guests recognised by their note (linux-guest.c).
+check_PROGRAMS += tests/unit/test-hv-linux
+TESTS += tests/unit/test-hv-linux
+tests_unit_test_hv_linux_SOURCES = tests/unit/test-hv-linux.c tests/unit/cunit-main.h
+tests_unit_test_hv_linux_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) -I$(top_srcdir)/hv
+tests_unit_test_hv_linux_LDADD = hv/libhv.a common/libsv.a $(CUNIT_LIBS)
 
 # The port I/O decoder the runner's trap handler uses.
 check_PROGRAMS += tests/unit/test-pio-decode

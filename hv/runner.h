@@ -8,6 +8,7 @@
 
 #define RUNNER_FD_MEM		5
 #define RUNNER_FD_ROOT		6	/* the directory to chroot into */
+#define RUNNER_FD_KERNEL	7	/* Linux guests: the image the runner execs */
 #define RUNNER_EXIT_SETUP	71
 #define RUNNER_EXIT_IOREQ	72	/* the device model failed an ioreq */
 

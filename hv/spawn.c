@@ -155,12 +155,14 @@ void hv_runner_go(struct hv_domain *d)
 static int fork_runner(struct hv_domain *d, int child_hcall, int child_ioreq,
 		       char *err, size_t errlen)
 {
-	pid_t self = getpid(), pid = fork();
+	pid_t self = getpid(), pid = d->is_linux ? hv_linux_fork() : fork();
 
 	if (pid < 0) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));
 		return -errno;
 	}
+	if (pid == 0 && d->is_linux)
+		hv_linux_child_exec(d, child_hcall);
 	if (pid == 0)
 		child_exec(d, self, child_hcall, d->event_fd, child_ioreq);
 	d->pid = pid;
