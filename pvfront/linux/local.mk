@@ -37,9 +37,10 @@ pvfront/linux/linux: $(LINUX_GUEST_SRC_INPUTS)
 	$(AM_V_GEN)LINUX_TARBALL='$(LINUX_TARBALL)' $(SHELL) \
 		$(srcdir)/pvfront/linux/build.sh $(srcdir)/pvfront/linux pvfront/linux
 
-clean-local: clean-linux-guest
+endif
+
+# Always defined, so that the one clean-local in Makefile.am can name it.
 clean-linux-guest:
 	rm -rf pvfront/linux/src pvfront/linux/src.tmp pvfront/linux/obj \
 		pvfront/linux/linux pvfront/linux/linux.tmp \
 		pvfront/linux/stamp-source pvfront/linux/stamp-config
-endif

@@ -115,7 +115,6 @@ fuzz: fuzz-build
 # The pvxenstored target alone, as before.
 fuzz-xs:
 	$(MAKE) $(AM_MAKEFLAGS) fuzz FUZZ_TARGETS=xs-wire
-clean-local: clean-fuzz
 clean-fuzz:
 	-rm -rf $(FUZZ_BINS) tests/fuzz/work tests/fuzz/crashes
 .PHONY: fuzz fuzz-build fuzz-xs clean-fuzz
