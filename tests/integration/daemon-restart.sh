@@ -16,13 +16,7 @@
 
 command -v ip >/dev/null || { echo "SKIP: iproute2 not installed"; exit 77; }
 [ -c /dev/net/tun ] || { echo "SKIP: no /dev/net/tun"; exit 77; }
-BR=svrs$$
-BR=${BR:0:15}
-NET=10.$((200 + $$ % 50)).$(($$ / 50 % 250))
-ip link add "$BR" type bridge || { echo "SKIP: cannot create a bridge"; exit 77; }
-trap 'ip link del "$BR" 2>/dev/null; cleanup' EXIT
-ip addr add "$NET.1/24" dev "$BR"
-ip link set "$BR" up
+net_setup svrs
 start_host
 
 pid_of() { cat "$RUNDIR/$1.pid" 2>/dev/null; }
@@ -107,47 +101,6 @@ kill -CONT "$bb"
 check "it answers again" status_says pvblkback running
 
 # ---- pvnetback, under a guest's traffic ----
-# pyping COUNT ADDR [PATIENCE]: COUNT ICMP echoes, each answered within
-# 2 s; with PATIENCE, first keep pinging (a bounded poll) until one is
-# answered or PATIENCE seconds have gone by.
-pyping() {
-	python3 - "$1" "$2" "${3:-0}" <<'PY'
-import os, socket, struct, sys, time
-def csum(b):
-    if len(b) % 2: b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16: s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
-ident, seq = os.getpid() & 0xffff, 0
-def ping(timeout):
-    global seq
-    seq = (seq + 1) & 0xffff
-    body = bytes(range(56))
-    hdr = struct.pack("!BBHHH", 8, 0, 0, ident, seq)
-    s.sendto(struct.pack("!BBHHH", 8, 0, csum(hdr + body), ident, seq) + body, (sys.argv[2], 0))
-    end = time.monotonic() + timeout
-    while True:
-        left = end - time.monotonic()
-        if left <= 0:
-            return False
-        s.settimeout(left)
-        try:
-            data = s.recv(2048)
-        except socket.timeout:
-            return False
-        icmp = data[(data[0] & 15) * 4:]
-        if icmp[0] == 0 and struct.unpack("!HH", icmp[4:8]) == (ident, seq):
-            return True
-deadline = time.monotonic() + float(sys.argv[3])
-while float(sys.argv[3]) and not ping(0.2):
-    if time.monotonic() > deadline:
-        sys.exit("no answer")
-for _ in range(int(sys.argv[1])):
-    if not ping(2):
-        sys.exit("an echo request went unanswered")
-PY
-}
 make_xml net "init=net-echo ip=$NET.2" "<on_poweroff>preserve</on_poweroff><on_crash>preserve</on_crash>
   <devices><interface type='bridge'><mac address='02:16:3e:00:02:02'/><source bridge='$BR'/></interface></devices>" \
 	> "$RUNDIR/net.xml"
@@ -157,7 +110,7 @@ check "net-echo is ready" wait_until 30 console_has net "net-echo: ready"
 check "ping it" pyping 3 "$NET.2"
 # Traffic while pvnetback dies and comes back: pings that go unanswered
 # meanwhile are fine; the ones after the restart must be answered.
-python3 - "$NET.2" <<'PY' &
+in_ns python3 - "$NET.2" <<'PY' &
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for i in range(400):

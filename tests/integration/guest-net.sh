@@ -12,13 +12,7 @@
 command -v ip >/dev/null || { echo "SKIP: iproute2 not installed"; exit 77; }
 command -v xenstore-read >/dev/null || { echo "SKIP: xenstore-utils not installed"; exit 77; }
 [ -c /dev/net/tun ] || { echo "SKIP: no /dev/net/tun"; exit 77; }
-BR=svbr$$
-BR=${BR:0:15}
-NET=10.$((200 + $$ % 50)).$(($$ / 50 % 250))
-ip link add "$BR" type bridge || { echo "SKIP: cannot create a bridge"; exit 77; }
-trap 'ip link del "$BR" 2>/dev/null; cleanup' EXIT
-ip addr add "$NET.1/24" dev "$BR"
-ip link set "$BR" up
+net_setup svbr
 export XENSTORED_PATH="$RUNDIR/xenstored/socket"
 start_host
 check "pvnetback runs" sh -c "'$PVCTL' host status | grep -q 'pvnetback.*running'"
@@ -27,38 +21,6 @@ net_xml() {	# NAME CMDLINE BRIDGE
 	make_xml "$1" "$2" "<devices>
     <interface type='bridge'><mac address='02:16:3e:00:01:02'/><source bridge='$3'/></interface>
   </devices>"
-}
-# pyping COUNT ADDR: ICMP echo from a raw socket (no ping on the test
-# host); fails if any request goes unanswered within 2 s; prints the
-# median round trip in milliseconds.
-pyping() {
-	python3 - "$1" "$2" <<'PY'
-import os, socket, struct, sys, time
-def csum(b):
-    if len(b) % 2: b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16: s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
-s.settimeout(2)
-ident, rtts = os.getpid() & 0xffff, []
-for seq in range(int(sys.argv[1])):
-    body = bytes(range(56))
-    hdr = struct.pack("!BBHHH", 8, 0, 0, ident, seq)
-    pkt = struct.pack("!BBHHH", 8, 0, csum(hdr + body), ident, seq) + body
-    t = time.perf_counter()
-    s.sendto(pkt, (sys.argv[2], 0))
-    while True:
-        data = s.recv(2048)
-        icmp = data[(data[0] & 15) * 4:]
-        if icmp[0] == 0 and struct.unpack("!HH", icmp[4:8]) == (ident, seq):
-            if icmp[8:] != body or csum(icmp) != 0: sys.exit("bad echo reply")
-            break
-    rtts.append(time.perf_counter() - t)
-    time.sleep(0.02)
-rtts.sort()
-print("%.3f" % (rtts[len(rtts) // 2] * 1e3))
-PY
 }
 nb_fds() { ls "/proc/$(cat "$RUNDIR/pvnetback.pid")/fd" | wc -l; }
 nb_fds_before=$(nb_fds)
@@ -76,11 +38,11 @@ check "frontend Connected" test "$(xenstore-read /local/domain/$id/device/vif/0/
 check "network-list shows both ends Connected" \
 	sh -c "'$PVCTL' network-list echo | grep -q '^0 *02:16:3e:00:01:02 $BR *Connected *Connected'"
 check "ping the guest" pyping 3 "$NET.2"
-check "the host learned the guest's MAC by ARP" \
-	sh -c "ip neigh show '$NET.2' dev '$BR' | grep -q 02:16:3e:00:01:02"
+check "the test's namespace learned the guest's MAC by ARP" \
+	sh -c "ip -n '$NS' neigh show '$NET.2' dev eth0 | grep -q 02:16:3e:00:01:02"
 
 udp_echo() {	# COUNT: UDP round trips to port 7; prints the median in microseconds
-	python3 - "$NET.2" "$1" <<'PY'
+	in_ns python3 - "$NET.2" "$1" <<'PY'
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(2)
@@ -98,7 +60,7 @@ print("%.0f" % (rtts[len(rtts) // 2] * 1e6))
 PY
 }
 check "UDP echo round-trips" udp_echo 5
-check "a large datagram round-trips" python3 -c "
+check "a large datagram round-trips" in_ns python3 -c "
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
 m = bytes(i % 251 for i in range(1400)); s.sendto(m, ('$NET.2', 7))

@@ -138,3 +138,84 @@ for s in range(sectors):
 print(h.hexdigest())
 PY
 }
+
+# net_setup PREFIX: the network the network tests use. A bridge
+# (PREFIX<pid>) for the guests' taps that carries no address in the
+# host's namespace, and the test's own end of it: a veth from the bridge
+# into a network namespace made for the test (svns<pid>), where eth0
+# has the link-local $NET.1/16. Guests take $NET.2 and up. Sets BR, NS
+# and NET; the EXIT trap removes both with the rest. Skips (77) when
+# bridges or namespaces cannot be made.
+net_setup() {
+	BR=$1$$
+	BR=${BR:0:15}
+	NS=svns$$
+	NET=169.254.$(($$ % 250 + 1))
+	ip link add "$BR" type bridge || { echo "SKIP: cannot create a bridge"; exit 77; }
+	trap 'net_teardown; cleanup' EXIT
+	ip netns add "$NS" || { echo "SKIP: cannot create a network namespace"; exit 77; }
+	ip link add "svh$$" type veth peer name eth0 netns "$NS" || exit 1
+	ip link set "svh$$" master "$BR" up
+	ip -n "$NS" addr add "$NET.1/16" dev eth0
+	ip -n "$NS" link set lo up
+	ip -n "$NS" link set eth0 up
+	ip link set "$BR" up
+}
+net_teardown() {
+	ip netns del "$NS" 2>/dev/null
+	ip link del "svh$$" 2>/dev/null
+	ip link del "$BR" 2>/dev/null
+}
+# in_ns COMMAND...: runs COMMAND in the test's network namespace.
+in_ns() { ip netns exec "$NS" "$@"; }
+
+# pyping COUNT ADDR [PATIENCE]: COUNT ICMP echoes from the test's
+# namespace, each answered within 2 s with its own data, or it fails;
+# prints the median round trip in milliseconds. With PATIENCE, first
+# keeps pinging (a bounded poll) until one is answered or PATIENCE
+# seconds have gone by.
+pyping() {
+	in_ns python3 - "$1" "$2" "${3:-0}" <<'PY'
+import os, socket, struct, sys, time
+def csum(b):
+    if len(b) % 2: b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16: s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+ident, seq, body = os.getpid() & 0xffff, 0, bytes(range(56))
+def ping(timeout):
+    global seq
+    seq = (seq + 1) & 0xffff
+    hdr = struct.pack("!BBHHH", 8, 0, 0, ident, seq)
+    s.sendto(struct.pack("!BBHHH", 8, 0, csum(hdr + body), ident, seq) + body, (sys.argv[2], 0))
+    end = time.monotonic() + timeout
+    while True:
+        left = end - time.monotonic()
+        if left <= 0:
+            return False
+        s.settimeout(left)
+        try:
+            data = s.recv(2048)
+        except socket.timeout:
+            return False
+        icmp = data[(data[0] & 15) * 4:]
+        if icmp[0] == 0 and struct.unpack("!HH", icmp[4:8]) == (ident, seq):
+            if icmp[8:] != body or csum(icmp) != 0:
+                sys.exit("bad echo reply")
+            return True
+deadline = time.monotonic() + float(sys.argv[3])
+while float(sys.argv[3]) and not ping(0.2):
+    if time.monotonic() > deadline:
+        sys.exit("no answer")
+rtts = []
+for _ in range(int(sys.argv[1])):
+    t = time.perf_counter()
+    if not ping(2):
+        sys.exit("an echo request went unanswered")
+    rtts.append(time.perf_counter() - t)
+    time.sleep(0.02)
+rtts.sort()
+print("%.3f" % (rtts[len(rtts) // 2] * 1e3))
+PY
+}
