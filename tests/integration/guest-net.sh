@@ -69,7 +69,7 @@ assert s.recvfrom(4096)[0] == m"
 # Measurements, for the record.
 rtt=$(pyping 20 "$NET.2" 2>/dev/null)
 udp=$(udp_echo 200 2>/dev/null)
-echo "# ping RTT host->guest, median of 20: ${rtt:-none} ms; UDP echo round trip, median of 200: ${udp:-none} us"
+echo "# ping RTT test namespace->guest, median of 20: ${rtt:-none} ms; UDP echo round trip, median of 200: ${udp:-none} us"
 counted() { "$PVCTL" console --dump echo 2>/dev/null | grep -q 'net-echo: counters .*icmp=[1-9].*udp=[1-9]'; }
 check "the guest counted what it answered" wait_until 60 counted
 
