@@ -11,6 +11,9 @@ truncate -s 8M "$RUNDIR/hda.img"
 : > "$RUNDIR/empty.img"
 ide() { echo "<devices><disk type='file'><source file='$1'/><target dev='hda' bus='ide'/></disk></devices>${2:-}"; }
 pvdms() { pgrep -f "pvdm --rundir $RUNDIR " | wc -l; }
+# no_pvdm: counts again at every poll (pvdm removes its pidfile, which
+# destroy waits for, just before it exits).
+no_pvdm() { [ "$(pvdms)" -eq 0 ]; }
 dm_pid() { cat "$RUNDIR/pvdm/$1.pid" 2>/dev/null; }
 
 make_xml idle init=idle "$(ide "$RUNDIR/hda.img")" > "$RUNDIR/idle.xml"
@@ -27,7 +30,7 @@ fi
 kill -USR1 "$(dm_pid "$id")"
 check "SIGUSR1 logs the counters" wait_until 60 grep -q "sectors read" "$RUNDIR/pvdm/idle.log"
 check "destroy" "$PVCTL" destroy idle
-check "pvdm is gone after destroy" wait_until 60 test "$(pvdms)" -eq 0
+check "pvdm is gone after destroy" wait_until 60 no_pvdm
 check "its pidfile is gone" test ! -e "$RUNDIR/pvdm/$id.pid"
 
 # The whole trap path through pvdm: pio-test's ports are nobody's, so
@@ -42,7 +45,7 @@ check "destroy pio" "$PVCTL" destroy pio
 make_xml bye init=hello "$(ide "$RUNDIR/hda.img" "<on_poweroff>destroy</on_poweroff>")" > "$RUNDIR/bye.xml"
 check "create a guest that powers off" "$PVCTL" create "$RUNDIR/bye.xml"
 check "it goes by itself" wait_until 60 domain_gone bye
-check "its pvdm follows it" wait_until 60 test "$(pvdms)" -eq 0
+check "its pvdm follows it" wait_until 60 no_pvdm
 check "pvdm said why it left" grep -q "is gone; exiting" "$RUNDIR/pvdm/bye.log"
 
 # A device model that dies under a running guest crashes the guest with a
