@@ -12,7 +12,8 @@ LINUX_GUEST_PATCHES = \
 	pvfront/linux/patches/0007-xen-events-unmask-2-level-events-by-hypercall-on-UML.patch \
 	pvfront/linux/patches/0008-um-power-off-and-restart-a-Splitvisor-guest-through-.patch \
 	pvfront/linux/patches/0009-um-no-umid-directory-for-a-Splitvisor-guest.patch \
-	pvfront/linux/patches/0010-xen-require-the-PV-MMU-features-only-of-a-PV-MMU-gue.patch
+	pvfront/linux/patches/0010-xen-require-the-PV-MMU-features-only-of-a-PV-MMU-gue.patch \
+	pvfront/linux/patches/0011-um-drop-the-inherited-rseq-registration-in-a-userspa.patch
 
 LINUX_GUEST_INPUTS = \
 	pvfront/linux/build.sh \
