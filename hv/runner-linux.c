@@ -160,7 +160,6 @@ static int make_argv(const struct args *a, char *cmdline, size_t cmdlen,
 {
 	/* Static: argv outlives this function, a compound literal does not. */
 	static char name[] = "linux";
-	static char no_indirect[] = "xen_blkfront.max_indirect_segments=0";
 	off_t off = (off_t)(PVH_START_INFO_PFN << PVH_PAGE_SHIFT) +
 		    (off_t)offsetof(start_info_t, cmd_line);
 	ssize_t n = pread(RUNNER_FD_MEM, cmdline, cmdlen - 1, off);
@@ -173,14 +172,6 @@ static int make_argv(const struct args *a, char *cmdline, size_t cmdlen,
 	snprintf(mem_arg, memlen, "mem=%lluK", (unsigned long long)(a->mem_size >> 10));
 	argv[argc++] = name;
 	argv[argc++] = mem_arg;
-	/*
-	 * pvblkback answers an indirect request with operation INDIRECT, as
-	 * pvos's frontend expects; Linux's xen-blkfront wants the inner
-	 * operation and disables the disk on the first such answer. Until
-	 * the two agree, Linux's frontend uses no indirect descriptors (a
-	 * later max_indirect_segments= on the command line still wins).
-	 */
-	argv[argc++] = no_indirect;
 	for (char *w = strtok_r(cmdline, " \t\n", &save); w && argc < MAX_ARGS - 1;
 	     w = strtok_r(NULL, " \t\n", &save))
 		argv[argc++] = w;

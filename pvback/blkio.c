@@ -272,6 +272,16 @@ static int fetch_indirect(struct blkio *io, struct blk_op *op)
 	return st;
 }
 
+/*
+ * The operation a response carries: the request's own, except that an
+ * indirect request is answered with its inner operation (indirect_op),
+ * as Xen's blkback does and Linux's xen-blkfront checks.
+ */
+static uint8_t response_op(const struct blk_op *op)
+{
+	return op->op == BLKIF_OP_INDIRECT ? op->io : op->op;
+}
+
 /* Writes one response (not yet visible: push_responses() publishes). */
 static void respond(struct blkio *io, uint64_t id, uint8_t op, int16_t status)
 {
@@ -338,17 +348,21 @@ static void handle_request(struct blkio *io, const blkif_request_t *req)
 	s->retried = false;
 	io->reqs++;
 	st = blkreq_decode(req, &io->d->disk, &s->op);
-	if (st == BLKIF_RSP_OKAY && s->op.op == BLKIF_OP_INDIRECT) {
-		io->indirect++;
-		st = fetch_indirect(io, &s->op);
-	}
 	if (st != BLKIF_RSP_OKAY) {
 		respond(io, req->id, req->operation, (int16_t)st);
 		return;
 	}
+	if (s->op.op == BLKIF_OP_INDIRECT) {
+		io->indirect++;
+		st = fetch_indirect(io, &s->op);
+	}
+	if (st != BLKIF_RSP_OKAY) {
+		respond(io, s->op.id, response_op(&s->op), (int16_t)st);
+		return;
+	}
 	if ((s->op.io == BLKIF_OP_READ || s->op.io == BLKIF_OP_WRITE) && map_segments(io, s) < 0) {
 		unmap_slot(io, s);
-		respond(io, s->op.id, s->op.op, BLKIF_RSP_ERROR);
+		respond(io, s->op.id, response_op(&s->op), BLKIF_RSP_ERROR);
 		return;
 	}
 	s->used = true;
@@ -406,7 +420,7 @@ static void complete(struct blkio *io, struct io_uring_cqe *cqe)
 	}
 	unmap_slot(io, s);
 	s->used = false;
-	respond(io, s->op.id, s->op.op, st);
+	respond(io, s->op.id, response_op(&s->op), st);
 }
 
 static void reap(struct blkio *io)

@@ -78,7 +78,7 @@ struct slot {
 	bool queued;		/* built, not on the ring yet */
 	bool lost;		/* the backend may still hold its pages */
 	uint8_t op;		/* READ, WRITE or FLUSH_DISKCACHE */
-	uint8_t wire_op;	/* what the ring request said (INDIRECT, or op) */
+	uint8_t wire_op;	/* the operation its response must carry (op, also for INDIRECT) */
 	uint8_t nreq;
 	uint16_t nseg;
 	uint64_t sector;
@@ -906,7 +906,8 @@ static void put_on_ring(struct blkfront_dev *d, struct queue *q, struct slot *s)
 		ind.handle = (blkif_vdev_t)d->devid;
 		ind.indirect_grefs[0] = s->ind_gref;
 		memcpy(&req, &ind, sizeof(ind));
-		s->wire_op = BLKIF_OP_INDIRECT;
+		/* blkif.h: the response to an indirect request carries indirect_op. */
+		s->wire_op = s->op;
 		d->stats.indirect++;
 	} else {
 		req.operation = s->op;

@@ -218,7 +218,7 @@ static void test_indirect_good(void)
 	ipage[3].first_sect = 1;
 	ipage[3].last_sect = 2;
 	CU_ASSERT_EQUAL(dec_ind(&r, &idisk, &op), BLKIF_RSP_OKAY);
-	CU_ASSERT_EQUAL(op.op, BLKIF_OP_INDIRECT);	/* what the response echoes */
+	CU_ASSERT_EQUAL(op.op, BLKIF_OP_INDIRECT);	/* the response carries op.io */
 	CU_ASSERT_EQUAL(op.io, BLKIF_OP_WRITE);
 	CU_ASSERT_EQUAL(op.id, 0xabcdef);
 	CU_ASSERT_EQUAL(op.nseg, BLK_SEGS_MAX);
