@@ -44,6 +44,8 @@ linux_xml lx 'splitvisor.run="echo linux-run: $((6 * 7)) $(uname -s)"' > "$RUNDI
 check "create the Linux guest" "$PVCTL" create "$RUNDIR/lx.xml"
 check "the kernel found its start_info" wait_until 60 console_has lx "splitvisor: start_info ok"
 check "it mounted its root from the PV disk" wait_until 60 console_has lx "EXT4-fs (xvda)"
+check "Linux's blkfront negotiated persistent grants and indirect descriptors" \
+	console_has lx "persistent grants: enabled; indirect descriptors: enabled"
 check "init ran splitvisor.run in the guest's shell" wait_until 60 console_has lx "linux-run: 42 Linux"
 check "it powered off" wait_until 60 state_is lx shutdown
 check "with reason poweroff" test "$(json_field lx reason)" = poweroff
