@@ -189,17 +189,29 @@ static bool logging(struct xs_store *st)
 	return st->persist && !st->persist->loading;
 }
 
+/*
+ * The path of a node about to be journalled, or false when nothing is to
+ * be written: not logging, or a path that does not fit (the journal is
+ * then marked broken, so the next round writes a whole snapshot).
+ */
+static bool journal_path(struct xs_store *st, const struct xs_node *node, char *path, size_t size)
+{
+	if (!logging(st))
+		return false;
+	if (xs_node_path(node, path, size)) {
+		st->persist->broken = true;
+		return false;
+	}
+	return true;
+}
+
 void xs_persist_node(struct xs_store *st, const struct xs_node *node)
 {
 	char path[XENSTORE_ABS_PATH_MAX + 1];
 	struct rec r = { 0 };
 
-	if (!logging(st))
+	if (!journal_path(st, node, path, sizeof(path)))
 		return;
-	if (xs_node_path(node, path, sizeof(path))) {
-		st->persist->broken = true;
-		return;
-	}
 	node_payload(node, path, &r);
 	log_rec(st, REC_NODE, &r);
 }
@@ -209,12 +221,8 @@ void xs_persist_remove(struct xs_store *st, const struct xs_node *node)
 	char path[XENSTORE_ABS_PATH_MAX + 1];
 	struct rec r = { 0 };
 
-	if (!logging(st))
+	if (!journal_path(st, node, path, sizeof(path)))
 		return;
-	if (xs_node_path(node, path, sizeof(path))) {
-		st->persist->broken = true;
-		return;
-	}
 	put_str(&r, path, strlen(path));
 	log_rec(st, REC_REMOVE, &r);
 }
